@@ -1,0 +1,119 @@
+"""System checks (``authflows.E001`` ...): configuration that would make the server unsafe or broken."""
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from .conf import authflows_settings
+from .recommended import APPLICATION_MODEL
+
+E001 = Error(
+    "OAUTH2_PROVIDER_APPLICATION_MODEL is not 'authflows.Application'.",
+    hint="Set OAUTH2_PROVIDER_APPLICATION_MODEL = 'authflows.Application' before the first migrate: "
+         "application types, grant sets and origins live on that model.",
+    id="authflows.E001",
+)
+E002 = Error(
+    "PKCE 'plain' is accepted: OAUTH2_PROVIDER['COMPLIANT_BCP_RFC9700_PKCE_METHOD'] is not True.",
+    hint="RFC 9700 §2.1.1: accept S256 only. Use django_authflows.recommended.oauth2_provider_settings().",
+    id="authflows.E002",
+)
+E003 = Error(
+    "oauthlib 4 or later is installed; django-oauth-toolkit 3.x answers HTTP 500 with it.",
+    hint="Install 'oauthlib>=3.3.1,<4'.",
+    id="authflows.E003",
+)
+W001 = Warning(
+    "The implicit flow is enabled (AUTHFLOWS['FLOWS'] contains 'implicit').",
+    hint="RFC 9700 §2.1.2: use 'authorization_code' with PKCE instead.",
+    id="authflows.W001",
+)
+W002_MSG = "Application {app!r} has an http redirect, logout or origin URL outside loopback: {url}"
+W002_HINT = "RFC 9700 §4.1.1 / RFC 8252 §8.3: use https; http is for 127.0.0.1, [::1] and localhost only."
+W003 = Warning(
+    "AUTHFLOWS['ISSUER'] is not set: the issuer is derived from the Host header of each request.",
+    hint="OIDC Discovery §4.3: set AUTHFLOWS['ISSUER'] to the public https URL, with its trailing slash.",
+    id="authflows.W003",
+)
+W004 = Warning(
+    "OAUTH2_PROVIDER['REFRESH_TOKEN_REUSE_PROTECTION'] is False.",
+    hint="RFC 9700 §4.14.2: a replayed refresh token must revoke its family; set it to True.",
+    id="authflows.W004",
+)
+W005 = Warning(
+    "OAUTH2_PROVIDER['DEFAULT_SCOPES'] contains '__all__': clients would get every scope they did not ask for.",
+    hint="RFC 6749 §3.3: grant only what was requested and allowed; use ['openid'].",
+    id="authflows.W005",
+)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def _dot() -> dict[str, Any]:
+    return getattr(settings, "OAUTH2_PROVIDER", {}) or {}
+
+
+@register(Tags.security)
+def check_application_model(app_configs: Any, **kwargs: Any) -> list[Error]:
+    model = getattr(settings, "OAUTH2_PROVIDER_APPLICATION_MODEL", None)
+    return [] if model == APPLICATION_MODEL else [E001]
+
+
+@register(Tags.security)
+def check_pkce_plain(app_configs: Any, **kwargs: Any) -> list[Error]:
+    return [] if _dot().get("COMPLIANT_BCP_RFC9700_PKCE_METHOD") is True else [E002]
+
+
+@register(Tags.compatibility)
+def check_oauthlib_version(app_configs: Any, **kwargs: Any) -> list[Error]:
+    try:
+        major = int(version("oauthlib").split(".")[0])
+    except (PackageNotFoundError, ValueError):
+        return []
+    return [E003] if major >= 4 else []
+
+
+@register(Tags.security)
+def check_implicit_flow(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    return [W001] if "implicit" in authflows_settings.FLOWS else []
+
+
+@register(Tags.security)
+def check_default_scopes(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    return [W005] if "__all__" in _dot().get("DEFAULT_SCOPES", ["__all__"]) else []
+
+
+@register(Tags.security, deploy=True)
+def check_issuer(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    return [] if authflows_settings.ISSUER else [W003]
+
+
+@register(Tags.security, deploy=True)
+def check_refresh_reuse(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    return [] if _dot().get("REFRESH_TOKEN_REUSE_PROTECTION") is True else [W004]
+
+
+def insecure_url(url: str) -> bool:
+    parts = urlsplit(url)
+    return parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK_HOSTS
+
+
+@register(Tags.security, deploy=True)
+def check_http_urls(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    from django.db import DatabaseError
+
+    from .models import Application
+
+    found = []
+    try:
+        for app in Application.objects.only("name", "redirect_uris", "post_logout_redirect_uris", "allowed_origins"):
+            for url in app.redirect_uri_list + app.logout_url_list + app.origin_list:
+                if insecure_url(url):
+                    found.append(Warning(W002_MSG.format(app=app.name, url=url), hint=W002_HINT,
+                                         obj=app, id="authflows.W002"))
+    except DatabaseError:  # not migrated yet: nothing registered to check
+        return []
+    return found

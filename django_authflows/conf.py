@@ -1,0 +1,120 @@
+"""Settings: one ``AUTHFLOWS`` dict, read live through a typed object."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+
+ALL_FLOWS = frozenset({"authorization_code", "pkce", "implicit", "client_credentials", "device"})
+# Risky flows are off unless enabled: RFC 9700 §2.1.2 says the implicit grant should not be used.
+DEFAULT_FLOWS = frozenset({"authorization_code", "pkce", "client_credentials", "device"})
+
+DEFAULT_LIFETIMES: dict[str, int] = {
+    "authorization_code": 60,  # RFC 6749 §4.1.2: short-lived; 10 minutes at most
+    "access_token": 86400,  # Auth0's default for APIs
+    "userinfo_access_token": 86400,
+    "id_token": 36000,  # Auth0's default
+    "refresh_token_idle": 1296000,  # 15 days
+    "refresh_token_absolute": 2592000,  # 30 days
+    "device_code": 900,
+    "device_interval": 5,
+}
+
+DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    # name: (attempts, window in seconds)
+    "login_username": (5, 300),
+    "login_ip": (50, 300),
+    "activate": (10, 300),
+    "client_auth_client": (20, 60),
+    "client_auth_ip": (100, 60),
+    "token_client": (600, 60),
+}
+
+
+def _user_settings() -> dict[str, Any]:
+    return getattr(settings, "AUTHFLOWS", {}) or {}
+
+
+@lru_cache(maxsize=64)
+def _import_cached(path: str) -> Any:
+    return import_string(path)
+
+
+class AuthflowsSettings:
+    """Typed, live view of ``settings.AUTHFLOWS``; never read at import time."""
+
+    @property
+    def ISSUER(self) -> str | None:
+        """The issuer URL with its trailing slash, as Auth0 emits it; None derives it from the request."""
+        issuer = _user_settings().get("ISSUER")
+        if not issuer:
+            return None
+        return issuer if issuer.endswith("/") else issuer + "/"
+
+    @property
+    def FLOWS(self) -> frozenset[str]:
+        return frozenset(_user_settings().get("FLOWS", DEFAULT_FLOWS))
+
+    @property
+    def DEFAULT_AUDIENCE(self) -> str | None:
+        return _user_settings().get("DEFAULT_AUDIENCE") or None
+
+    @property
+    def LIFETIMES(self) -> dict[str, int]:
+        return {**DEFAULT_LIFETIMES, **_user_settings().get("LIFETIMES", {})}
+
+    @property
+    def SIGNING_ALG(self) -> str:
+        return _user_settings().get("SIGNING_ALG", "RS256")
+
+    @property
+    def KEY_ENCRYPTION_SECRET(self) -> str:
+        """Secret from which the key that encrypts private signing keys at rest is derived."""
+        return _user_settings().get("KEY_ENCRYPTION_SECRET") or settings.SECRET_KEY
+
+    @property
+    def ADAPTER(self) -> Any:
+        return _import_cached(_user_settings().get("ADAPTER", "django_authflows.adapter.DefaultAdapter"))
+
+    @property
+    def RATE_LIMITS(self) -> dict[str, tuple[int, int]]:
+        return {**DEFAULT_RATE_LIMITS, **_user_settings().get("RATE_LIMITS", {})}
+
+    @property
+    def REFRESH_REUSE_LEEWAY(self) -> int:
+        return int(_user_settings().get("REFRESH_REUSE_LEEWAY", 0))
+
+    @property
+    def LOOPBACK_HTTP(self) -> bool:
+        """Development mode: allow http redirect URIs and origins on loopback hosts only."""
+        return bool(_user_settings().get("LOOPBACK_HTTP", settings.DEBUG))
+
+    @property
+    def CHECK_REVOCATION(self) -> bool:
+        return bool(_user_settings().get("CHECK_REVOCATION", True))
+
+    @property
+    def REMOTE_JWKS_URI(self) -> str | None:
+        return _user_settings().get("REMOTE_JWKS_URI") or None
+
+    @property
+    def AUDIENCE(self) -> str | None:
+        """Resource-server side: the API identifier this project's protected views accept."""
+        return _user_settings().get("AUDIENCE") or None
+
+    def lifetime(self, name: str) -> int:
+        return int(self.LIFETIMES[name])
+
+
+authflows_settings = AuthflowsSettings()
+
+
+def _reload(*, setting: str, **kwargs: Any) -> None:
+    if setting == "AUTHFLOWS":
+        _import_cached.cache_clear()
+
+
+setting_changed.connect(_reload)

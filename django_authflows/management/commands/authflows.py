@@ -1,0 +1,219 @@
+"""``manage.py authflows apps|apis|grants|keys|demo ...``: thin subcommands over the service layer."""
+from __future__ import annotations
+
+import json
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+
+from ... import apis as api_service
+from ... import presets
+from ...models import Api, Application, ClientGrant, SigningKey
+
+
+def _csv(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+def app_payload(app: Application, secret: str | None = None, *, show_secret: bool = False) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "client_id": app.client_id,
+        "name": app.name,
+        "type": app.app_type,
+        "grant_types": list(app.grant_types),
+        "callbacks": app.redirect_uri_list,
+        "allowed_origins": app.origin_list,
+        "allowed_logout_urls": app.logout_url_list,
+        "token_endpoint_auth_method": app.preset.token_endpoint_auth_method,
+        "is_first_party": app.first_party,
+        "pkce_required": app.pkce_required,
+    }
+    if show_secret:
+        payload["client_secret"] = secret
+    return payload
+
+
+class Command(BaseCommand):
+    help = "Manage applications, APIs, client grants and signing keys (like the Auth0 CLI)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        groups = parser.add_subparsers(dest="group", required=True, parser_class=_sub(parser))
+        apps = groups.add_parser("apps", help="applications (clients)").add_subparsers(dest="action", required=True)
+        create = apps.add_parser("create")
+        create.add_argument("--name", required=True)
+        create.add_argument("--type", required=True, choices=list(presets.PRESETS))
+        create.add_argument("--grants")
+        create.add_argument("--callbacks")
+        create.add_argument("--origins")
+        create.add_argument("--logout-urls")
+        create.add_argument("--api", help="m2m: create a client grant for this API identifier")
+        create.add_argument("--scopes", help="m2m: the client grant's scopes")
+        create.add_argument("--third-party", action="store_true")
+        for name in ("show", "delete", "rotate-secret"):
+            apps.add_parser(name).add_argument("client_id")
+        apps.add_parser("list")
+
+        apis = groups.add_parser("apis", help="APIs (audiences)").add_subparsers(dest="action", required=True)
+        create = apis.add_parser("create")
+        create.add_argument("--name", required=True)
+        create.add_argument("--identifier", required=True)
+        create.add_argument("--scopes", default="")
+        create.add_argument("--token-lifetime", type=int)
+        create.add_argument("--signing-alg", default="RS256", choices=["RS256", "ES256", "EdDSA"])
+        create.add_argument("--no-offline-access", action="store_true")
+        for name in ("show", "delete"):
+            apis.add_parser(name).add_argument("identifier")
+        apis.add_parser("list")
+
+        grants = groups.add_parser("grants", help="client grants (m2m app -> API)").add_subparsers(
+            dest="action", required=True)
+        create = grants.add_parser("create")
+        create.add_argument("--client-id", required=True)
+        create.add_argument("--api", required=True)
+        create.add_argument("--scopes", default="")
+        delete = grants.add_parser("delete")
+        delete.add_argument("--client-id", required=True)
+        delete.add_argument("--api", required=True)
+        grants.add_parser("list")
+
+        keys = groups.add_parser("keys", help="signing keys").add_subparsers(dest="action", required=True)
+        keys.add_parser("list")
+        rotate = keys.add_parser("rotate")
+        rotate.add_argument("--alg", default=None)
+        rotate.add_argument("--prepare", action="store_true", help="only publish a next key")
+        keys.add_parser("retire").add_argument("kid")
+
+        for sub in (apps, apis, grants, keys):
+            for action_parser in sub.choices.values():
+                action_parser.add_argument("--json", action="store_true", help="print one JSON object")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        method = getattr(self, f"{options['group']}_{options['action'].replace('-', '_')}")
+        try:
+            method(options)
+        except (ValueError, Api.DoesNotExist, Application.DoesNotExist, SigningKey.DoesNotExist,
+                ClientGrant.DoesNotExist) as exc:
+            raise CommandError(str(exc)) from None
+
+    # -- output ----------------------------------------------------------------------------------
+    def emit(self, payload: dict[str, Any], options: dict[str, Any], table: list[tuple[str, ...]] | None = None) -> None:
+        if options.get("json"):
+            self.stdout.write(json.dumps(payload, indent=2, sort_keys=False))
+            return
+        rows = table if table is not None else [(k, _text(v)) for k, v in payload.items()]
+        width = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))] if rows else []
+        for row in rows:
+            self.stdout.write("  ".join(str(c).ljust(w) for c, w in zip(row, width)).rstrip())
+
+    # -- apps ------------------------------------------------------------------------------------
+    def apps_create(self, o: dict[str, Any]) -> None:
+        with transaction.atomic():
+            app, secret = presets.create_application(
+                o["type"], name=o["name"], grants=_csv(o["grants"]) or None, callbacks=_csv(o["callbacks"]),
+                origins=_csv(o["origins"]), logout_urls=_csv(o["logout_urls"]), first_party=not o["third_party"])
+            if o["api"]:
+                api_service.create_client_grant(app, Api.objects.get(identifier=o["api"]), _csv(o["scopes"]))
+        payload = app_payload(app, secret, show_secret=True)
+        if o["api"]:
+            payload["client_grant"] = {"audience": o["api"], "scopes": _csv(o["scopes"])}
+        self.emit(payload, o)
+        if secret and not o["json"]:
+            self.stderr.write("The client secret is shown once; it is stored hashed and cannot be shown again.")
+
+    def apps_list(self, o: dict[str, Any]) -> None:
+        apps = Application.objects.order_by("name")
+        self.emit({"applications": [app_payload(a) for a in apps]}, o,
+                  [("CLIENT ID", "TYPE", "NAME", "GRANTS")]
+                  + [(a.client_id, a.app_type, a.name, ",".join(a.grant_types)) for a in apps])
+
+    def apps_show(self, o: dict[str, Any]) -> None:
+        self.emit(app_payload(Application.objects.get(client_id=o["client_id"])), o)
+
+    def apps_delete(self, o: dict[str, Any]) -> None:
+        app = Application.objects.get(client_id=o["client_id"])
+        app.delete()
+        self.emit({"client_id": o["client_id"], "deleted": True}, o)
+
+    def apps_rotate_secret(self, o: dict[str, Any]) -> None:
+        app = Application.objects.get(client_id=o["client_id"])
+        secret = presets.rotate_secret(app)
+        self.emit({"client_id": app.client_id, "client_secret": secret}, o)
+
+    # -- apis ------------------------------------------------------------------------------------
+    def apis_create(self, o: dict[str, Any]) -> None:
+        api = api_service.create_api(name=o["name"], identifier=o["identifier"], scopes=o["scopes"],
+                                     token_lifetime=o["token_lifetime"], signing_alg=o["signing_alg"],
+                                     allow_offline_access=not o["no_offline_access"])
+        self.emit(api_service.api_payload(api), o)
+
+    def apis_list(self, o: dict[str, Any]) -> None:
+        apis = Api.objects.all()
+        self.emit({"apis": [api_service.api_payload(a) for a in apis]}, o,
+                  [("IDENTIFIER", "NAME", "SCOPES")] + [(a.identifier, a.name, ",".join(a.scope_values)) for a in apis])
+
+    def apis_show(self, o: dict[str, Any]) -> None:
+        self.emit(api_service.api_payload(Api.objects.get(identifier=o["identifier"])), o)
+
+    def apis_delete(self, o: dict[str, Any]) -> None:
+        Api.objects.get(identifier=o["identifier"]).delete()
+        self.emit({"identifier": o["identifier"], "deleted": True}, o)
+
+    # -- grants ----------------------------------------------------------------------------------
+    def grants_create(self, o: dict[str, Any]) -> None:
+        grant = api_service.create_client_grant(Application.objects.get(client_id=o["client_id"]),
+                                                Api.objects.get(identifier=o["api"]), _csv(o["scopes"]))
+        self.emit(api_service.grant_payload(grant), o)
+
+    def grants_delete(self, o: dict[str, Any]) -> None:
+        ClientGrant.objects.get(application__client_id=o["client_id"], api__identifier=o["api"]).delete()
+        self.emit({"client_id": o["client_id"], "audience": o["api"], "deleted": True}, o)
+
+    def grants_list(self, o: dict[str, Any]) -> None:
+        grants = ClientGrant.objects.select_related("application", "api")
+        self.emit({"client_grants": [api_service.grant_payload(g) for g in grants]}, o,
+                  [("CLIENT ID", "AUDIENCE", "SCOPES")]
+                  + [(g.application.client_id, g.api.identifier, ",".join(g.scopes)) for g in grants])
+
+    # -- keys ------------------------------------------------------------------------------------
+    def keys_list(self, o: dict[str, Any]) -> None:
+        from ...server.keys import active_key
+
+        active_key()
+        keys = SigningKey.objects.all()
+        rows = [{"kid": k.kid, "alg": k.alg, "state": k.state, "created": k.created.isoformat(),
+                 "activated": k.activated.isoformat() if k.activated else None,
+                 "retired": k.retired.isoformat() if k.retired else None} for k in keys]
+        self.emit({"keys": rows}, o, [("KID", "ALG", "STATE", "CREATED")]
+                  + [(r["kid"], r["alg"], r["state"], r["created"]) for r in rows])
+
+    def keys_rotate(self, o: dict[str, Any]) -> None:
+        from ...server import keys
+
+        key = keys.prepare_next(o["alg"]) if o["prepare"] else keys.rotate(o["alg"])
+        self.emit({"kid": key.kid, "alg": key.alg, "state": key.state}, o)
+
+    def keys_retire(self, o: dict[str, Any]) -> None:
+        from ...server import keys
+
+        key = keys.retire(o["kid"])
+        self.emit({"kid": key.kid, "alg": key.alg, "state": key.state}, o)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) or "-"
+    return "-" if value is None else str(value)
+
+
+def _sub(parent: ArgumentParser) -> type[ArgumentParser]:
+    """Subparsers that report errors as CommandError, like the command's own parser."""
+    base = type(parent)
+
+    class SubParser(base):  # type: ignore[valid-type, misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            kwargs.setdefault("called_from_command_line", getattr(parent, "called_from_command_line", None))
+            super().__init__(*args, **kwargs)
+
+    return SubParser

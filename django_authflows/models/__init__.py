@@ -1,0 +1,9 @@
+"""Models: the swapped DOT Application, APIs and client grants, signing keys, consent."""
+from __future__ import annotations
+
+from .api import Api, ClientGrant
+from .application import Application
+from .consent import Consent
+from .keys import SigningKey
+
+__all__ = ["Api", "Application", "ClientGrant", "Consent", "SigningKey"]

@@ -1,0 +1,177 @@
+"""Application types: the one place that knows what regular, spa, native and m2m mean."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+AUTHORIZATION_CODE = "authorization_code"
+IMPLICIT = "implicit"
+REFRESH_TOKEN = "refresh_token"
+CLIENT_CREDENTIALS = "client_credentials"
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+
+#: Every grant an application can hold, by its RFC name.
+GRANT_TYPES = (AUTHORIZATION_CODE, IMPLICIT, REFRESH_TOKEN, CLIENT_CREDENTIALS, DEVICE_CODE)
+GRANT_LABELS = {
+    AUTHORIZATION_CODE: _("Authorization Code"),
+    IMPLICIT: _("Implicit"),
+    REFRESH_TOKEN: _("Refresh Token"),
+    CLIENT_CREDENTIALS: _("Client Credentials"),
+    DEVICE_CODE: _("Device Code"),
+}
+#: Short names accepted on the command line and in forms.
+GRANT_ALIASES = {"device_code": DEVICE_CODE, "authorization-code": AUTHORIZATION_CODE,
+                 "client-credentials": CLIENT_CREDENTIALS}
+
+REGULAR = "regular"
+SPA = "spa"
+NATIVE = "native"
+M2M = "m2m"
+
+
+@dataclass(frozen=True)
+class Preset:
+    """What an application type means: client type, grants, token endpoint auth method, PKCE rule."""
+
+    app_type: str
+    label: str
+    confidential: bool
+    default_grants: tuple[str, ...]
+    allowed_grants: tuple[str, ...]
+    token_endpoint_auth_method: str
+    pkce_required: bool
+
+    @property
+    def client_type(self) -> str:
+        return "confidential" if self.confidential else "public"
+
+
+PRESETS: dict[str, Preset] = {
+    REGULAR: Preset(REGULAR, _("Regular Web Application"), True,
+                    (AUTHORIZATION_CODE, REFRESH_TOKEN),
+                    (AUTHORIZATION_CODE, IMPLICIT, REFRESH_TOKEN),
+                    "client_secret_basic", False),
+    SPA: Preset(SPA, _("Single Page Application"), False,
+                (AUTHORIZATION_CODE, REFRESH_TOKEN),
+                (AUTHORIZATION_CODE, IMPLICIT, REFRESH_TOKEN),
+                "none", True),
+    NATIVE: Preset(NATIVE, _("Native"), False,
+                   (AUTHORIZATION_CODE, REFRESH_TOKEN),
+                   (AUTHORIZATION_CODE, IMPLICIT, REFRESH_TOKEN, DEVICE_CODE),
+                   "none", True),
+    M2M: Preset(M2M, _("Machine to Machine Application"), True,
+                (CLIENT_CREDENTIALS,),
+                (CLIENT_CREDENTIALS,),
+                "client_secret_basic", False),
+}
+APP_TYPE_CHOICES = [(p.app_type, p.label) for p in PRESETS.values()]
+
+
+def get_preset(app_type: str) -> Preset:
+    try:
+        return PRESETS[app_type]
+    except KeyError:
+        raise ValueError(f"Unknown application type {app_type!r}; choose one of {', '.join(PRESETS)}.") from None
+
+
+def normalise_grants(grants: list[str] | tuple[str, ...]) -> list[str]:
+    """Map CLI spellings (``device_code``) to RFC names and drop duplicates, keeping order."""
+    out: list[str] = []
+    for grant in grants:
+        grant = GRANT_ALIASES.get(grant.strip(), grant.strip())
+        if not grant:
+            continue
+        if grant not in GRANT_TYPES:
+            raise ValueError(f"Unknown grant type {grant!r}; choose from {', '.join(GRANT_TYPES)} or device_code.")
+        if grant not in out:
+            out.append(grant)
+    return out
+
+
+def check_grants(app_type: str, grants: list[str]) -> None:
+    """Refuse grants an application type cannot hold (a public client has no client credentials)."""
+    preset = get_preset(app_type)
+    refused = [g for g in grants if g not in preset.allowed_grants]
+    if refused:
+        raise ValueError(
+            f"A {preset.label} cannot use {', '.join(refused)}; allowed: {', '.join(preset.allowed_grants)}."
+        )
+
+
+# -- the service layer the admin and the CLI share -------------------------------------------------
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def validate_url(url: str, *, kind: str, app_type: str) -> str:
+    """Callback and logout URLs: absolute, exact (no wildcard, no fragment), https except on loopback
+    (RFC 9700 §4.1.1, RFC 8252 §7.3); native apps may also use a private-use scheme (RFC 8252 §7.1)."""
+    from urllib.parse import urlsplit
+
+    url = url.strip()
+    parts = urlsplit(url)
+    if not parts.scheme or "*" in url or any(c.isspace() for c in url):
+        raise ValueError(f"{kind} {url!r} must be an absolute URL without wildcards.")
+    if parts.fragment or url.endswith("#"):
+        raise ValueError(f"{kind} {url!r} must not contain a fragment (RFC 6749 §3.1.2).")
+    if parts.scheme in {"http", "https"}:
+        if not parts.hostname:
+            raise ValueError(f"{kind} {url!r} has no host.")
+        if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+            raise ValueError(f"{kind} {url!r} must use https (http is for 127.0.0.1, [::1] and localhost).")
+    elif app_type != NATIVE or "." not in parts.scheme:
+        raise ValueError(f"{kind} {url!r} must use https; only native apps may use a reverse-domain scheme.")
+    return url
+
+
+def validate_origin(origin: str) -> str:
+    from urllib.parse import urlsplit
+
+    origin = origin.strip().rstrip("/")
+    parts = urlsplit(origin)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path or parts.query or "*" in origin:
+        raise ValueError(f"Origin {origin!r} must be scheme://host[:port], without a path or wildcard.")
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ValueError(f"Origin {origin!r} must use https (http is for loopback only).")
+    return origin
+
+
+def create_application(app_type: str, *, name: str, grants: list[str] | None = None,
+                       callbacks: list[str] = (), origins: list[str] = (), logout_urls: list[str] = (),
+                       first_party: bool = True, user: object = None) -> tuple[object, str | None]:
+    """Create an application from its type; returns (application, plaintext secret or None). The
+    secret is returned once and stored only hashed."""
+    from . import hashing
+    from .models import Application
+
+    preset = get_preset(app_type)
+    grant_list = normalise_grants(list(grants)) if grants else list(preset.default_grants)
+    check_grants(app_type, grant_list)
+    if not name.strip():
+        raise ValueError("An application needs a name.")
+    callbacks = [validate_url(u, kind="Callback URL", app_type=app_type) for u in callbacks if u.strip()]
+    if set(grant_list) & {AUTHORIZATION_CODE, IMPLICIT} and not callbacks:
+        raise ValueError("Browser flows need at least one callback URL (--callbacks).")
+    secret = hashing.generate_client_secret() if preset.confidential else None
+    app = Application(
+        name=name.strip(), app_type=app_type, grant_types=grant_list, first_party=first_party,
+        redirect_uris=" ".join(callbacks),
+        allowed_origins=" ".join(validate_origin(o) for o in origins if o.strip()),
+        post_logout_redirect_uris=" ".join(
+            validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip()),
+        client_secret=secret or "", user=user,
+    )
+    app.save()
+    return app, secret
+
+
+def rotate_secret(app: object) -> str:
+    """A new secret for a confidential application; the old one stops working at once."""
+    from . import hashing
+
+    if not app.preset.confidential:  # type: ignore[attr-defined]
+        raise ValueError("Public applications have no client secret.")
+    secret = hashing.generate_client_secret()
+    app.client_secret = secret  # type: ignore[attr-defined]
+    app.save(update_fields=["client_secret", "updated"])  # type: ignore[attr-defined]
+    return secret

@@ -1,0 +1,1 @@
+"""Resource server: validates bearer access tokens locally. Imports neither server/ nor contrib/."""

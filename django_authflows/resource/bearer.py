@@ -1,0 +1,122 @@
+"""Bearer tokens (RFC 6750): one local validation per request, shared by middleware, decorators and DRF."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.http import HttpRequest
+from jwcrypto import jws
+from jwcrypto.common import JWException, base64url_decode
+
+from ..conf import authflows_settings
+from ..issuer import issuer_for
+from .keys import key_cache
+
+#: Asymmetric algorithms only: ``none`` and HS256 made with a public key are refused (RFC 8725 §3.1).
+ALLOWED_ALGS = frozenset({"RS256", "ES256", "EdDSA"})
+LEEWAY = 30
+MAX_TOKEN_LENGTH = 8192
+_ATTR = "_authflows_bearer"
+
+
+@dataclass
+class BearerResult:
+    """The outcome of one validation: claims when valid, else an RFC 6750 error code and description."""
+
+    claims: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+    description: str = ""
+    token_sent: bool = True
+
+    @property
+    def valid(self) -> bool:
+        return self.error is None and self.token_sent
+
+    @property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(str(self.claims.get("scope", "")).split())
+
+
+def _fail(description: str) -> BearerResult:
+    return BearerResult(error="invalid_token", description=description)
+
+
+def extract_token(request: HttpRequest) -> tuple[str | None, BearerResult | None]:
+    """The token from ``Authorization: Bearer``; tokens in the query string or the body are refused
+    (RFC 9700 §2.5 / RFC 6750 §2.3)."""
+    if "access_token" in request.GET:
+        return None, BearerResult(error="invalid_request",
+                                  description="Send the access token in the Authorization header, not the URL.")
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header:
+        return None, BearerResult(token_sent=False)
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None, BearerResult(token_sent=False)
+    token = token.strip()
+    if not token or " " in token or "," in token:
+        return None, BearerResult(error="invalid_request", description="Malformed Authorization header.")
+    if len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+        return None, _fail("The access token is malformed.")
+    return token, None
+
+
+def verify_jwt(token: str, *, issuer: str, audience: str | None, typ: str = "at+jwt") -> BearerResult:
+    """Signature (allowlisted alg, known kid), ``typ``, ``iss``, ``aud``, ``exp``/``nbf``."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return _fail("The access token is malformed.")
+    try:
+        header = json.loads(base64url_decode(parts[0]))
+    except (ValueError, UnicodeDecodeError):
+        return _fail("The access token is malformed.")
+    if not isinstance(header, dict):
+        return _fail("The access token is malformed.")
+    alg, kid = header.get("alg"), header.get("kid")
+    if alg not in ALLOWED_ALGS or not isinstance(kid, str):
+        return _fail("The access token is signed with an algorithm or key that is not accepted.")
+    if str(header.get("typ", "")).lower() not in {typ, f"application/{typ}"}:
+        return _fail("Only access tokens are accepted.")
+    found = key_cache.get(kid)
+    if found is None or (found[0] and found[0] != alg):
+        return _fail("The access token is signed with an unknown key.")
+    try:
+        verifier = jws.JWS()
+        verifier.deserialize(token)
+        verifier.verify(found[1], alg=alg)
+        claims = json.loads(verifier.payload)
+    except (JWException, ValueError, TypeError, UnicodeDecodeError):
+        return _fail("The access token signature is invalid.")
+    if not isinstance(claims, dict):
+        return _fail("The access token is malformed.")
+    now = time.time()
+    exp, nbf = claims.get("exp"), claims.get("nbf")
+    if not isinstance(exp, (int, float)) or exp + LEEWAY < now:
+        return _fail("The access token expired.")
+    if isinstance(nbf, (int, float)) and nbf - LEEWAY > now:
+        return _fail("The access token is not valid yet.")
+    if claims.get("iss") != issuer:
+        return _fail("The access token was issued by another issuer.")
+    aud = claims.get("aud")
+    auds = aud if isinstance(aud, list) else [aud]
+    if audience is not None and audience not in auds:
+        return _fail("The access token is not for this API.")
+    return BearerResult(claims=claims)
+
+
+def authenticate_bearer(request: HttpRequest, audience: str | None = None) -> BearerResult:
+    """Validate the request's bearer token once; the result is memoised on the request."""
+    cache: dict[str | None, BearerResult] = request.__dict__.setdefault(_ATTR, {})
+    if audience in cache:
+        return cache[audience]
+    token, early = extract_token(request)
+    if early is not None:
+        result = early
+    else:
+        assert token is not None
+        expected = audience if audience is not None else authflows_settings.AUDIENCE
+        result = verify_jwt(token, issuer=authflows_settings.ISSUER or issuer_for(request), audience=expected)
+    cache[audience] = result
+    return result

@@ -1,0 +1,81 @@
+"""Client authentication (RFC 6749 §2.3.1): client_secret_basic, client_secret_post and none."""
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from typing import Any
+from urllib.parse import unquote_plus
+
+from oauthlib.common import Request
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from .. import hashing
+
+log = logging.getLogger("django_authflows.server")
+
+# Verified against when the client_id is unknown, so that an unknown client and a wrong secret
+# cost the same time (no client enumeration).
+_DUMMY_HASH = hashing.PREFIX + "0" * 64
+
+
+def basic_credentials(request: Request) -> tuple[str, str] | None:
+    """(client_id, client_secret) from an ``Authorization: Basic`` header, form-decoded (RFC 6749
+    §2.3.1), or None when the header is absent or malformed."""
+    auth = request.headers.get("HTTP_AUTHORIZATION") or ""
+    scheme, _, value = auth.partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return None
+    try:
+        decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    if not sep:
+        return None
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+class ClientAuthenticationMixin(OAuth2Validator):
+    """Authenticates confidential clients with the fast keyed hash, in constant time."""
+
+    def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
+        basic = basic_credentials(request)
+        body_secret = getattr(request, "client_secret", None)
+        if basic is not None:
+            if body_secret is not None:  # RFC 6749 §2.3: one authentication method per request
+                return False
+            client_id, secret = basic
+            if request.client_id and request.client_id != client_id:
+                return False
+            request.client_id = client_id
+            request.authflows_auth_method = "client_secret_basic"
+        else:
+            client_id, secret = request.client_id, body_secret
+            request.authflows_auth_method = "client_secret_post"
+        if not client_id or not secret:
+            return False
+        app = self._load_application(client_id, request)
+        stored = app.client_secret if app is not None and app.client_type == "confidential" else _DUMMY_HASH
+        ok, upgrade = hashing.verify_client_secret(secret, stored or _DUMMY_HASH)
+        if not ok or app is None or app.client_type != "confidential":
+            log.info("client authentication failed", extra={"client_id": client_id, "reason": "invalid_client"})
+            request.client = None
+            return False
+        if upgrade:
+            app.client_secret = hashing.hash_client_secret(secret)
+            type(app).objects.filter(pk=app.pk).update(client_secret=app.client_secret)
+        return True
+
+    def client_authentication_required(self, request: Request, *args: Any, **kwargs: Any) -> bool:
+        if basic_credentials(request) is not None or getattr(request, "client_secret", None):
+            return True
+        app = self._load_application(request.client_id, request) if request.client_id else None
+        return app is None or app.client_type == "confidential"
+
+    def authenticate_client_id(self, client_id: str, request: Request, *args: Any, **kwargs: Any) -> bool:
+        """Public clients (``none``): the client_id identifies, nothing authenticates."""
+        if not client_id:
+            return False
+        app = self._load_application(client_id, request)
+        return app is not None and app.client_type == "public"

@@ -1,0 +1,136 @@
+"""The oauthlib server and the Django <-> oauthlib bridge (DOT's OAuthLibCore, with JSON bodies)."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest
+from oauthlib.oauth2.rfc6749 import errors
+from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
+from oauthlib.openid import Server
+from oauth2_provider.oauth2_backends import OAuthLibCore
+
+from ..conf import authflows_settings
+from ..issuer import ISSUER_HEADER, issuer_for
+from .tokens import access_token_lifetime, generate_access_token, generate_refresh_token
+
+#: Parameters RFC 8707 lets a client repeat; every other one must appear once (RFC 6749 §3.1).
+REPEATABLE = frozenset({"resource"})
+MAX_BODY_PARAMS = 64
+
+
+class AuthflowsServer(Server):
+    """oauthlib's OpenID Connect server, narrowed to what we serve.
+
+    - PKCE accepts S256 only (RFC 9700 §2.1.1: ``plain`` gives no protection against a leaked request).
+    - No resource owner password grant (RFC 9700 §2.4) and no hybrid response types.
+    """
+
+    def __init__(self, validator: Any) -> None:
+        super().__init__(
+            validator,
+            token_expires_in=access_token_lifetime,
+            token_generator=generate_access_token,
+            refresh_token_generator=generate_refresh_token,
+        )
+        s256_only = {"S256": code_challenge_method_s256}
+        for grant in (self.auth_grant, self.openid_connect_auth.proxy_target):
+            grant._code_challenge_methods = s256_only
+        del self.grant_types["password"]
+        for response_type in ("code token", "code id_token", "code id_token token", "none"):
+            del self.response_types[response_type]
+
+
+class BodyError(ValueError):
+    """A token-endpoint body we refuse before oauthlib sees it."""
+
+
+def parse_body(request: HttpRequest) -> list[tuple[str, str]]:
+    """Form (any charset) or JSON body as (key, value) pairs. JSON keys with null values are ignored,
+    as Auth0 does; nested values and repeated parameters are refused (RFC 6749 §3.1)."""
+    content_type = (request.content_type or "").lower()
+    if content_type == "application/json":
+        try:
+            data = json.loads(request.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise BodyError("The request body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise BodyError("The JSON body must be an object.")
+        pairs = []
+        for key, value in data.items():
+            if value is None:
+                continue
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise BodyError(f"The parameter {key!r} must be a string.")
+            pairs.append((key, str(value)))
+    else:
+        try:
+            lists = list(request.POST.lists())
+        except Exception as exc:  # Django raises several types for a body it cannot parse
+            raise BodyError("The request body cannot be parsed as a form.") from exc
+        pairs = []
+        for key, values in lists:
+            if len(values) > 1 and key not in REPEATABLE:
+                raise BodyError(f"The parameter {key!r} is included more than once.")
+            pairs.extend((key, v) for v in values)
+    if len(pairs) > MAX_BODY_PARAMS:
+        raise BodyError("Too many parameters.")
+    for key, value in pairs:
+        if "\x00" in key or "\x00" in value:
+            raise BodyError("Parameters must not contain NUL characters.")
+    return pairs
+
+
+class AuthflowsOAuthLibCore(OAuthLibCore):
+    """Bridges Django requests to :class:`AuthflowsServer`; the issuer travels in a server-set header."""
+
+    def __init__(self, server: Any = None) -> None:
+        if server is None:
+            from .validator import AuthflowsValidator
+
+            server = AuthflowsServer(AuthflowsValidator())
+        self.server = server
+
+    def extract_headers(self, request: HttpRequest) -> dict[str, Any]:
+        headers = super().extract_headers(request)
+        headers[ISSUER_HEADER] = issuer_for(request)
+        return headers
+
+    def extract_body(self, request: HttpRequest) -> list[tuple[str, str]]:
+        if request.method != "POST":
+            return []
+        cached = getattr(request, "_authflows_body", None)
+        if cached is None:
+            cached = request._authflows_body = parse_body(request)  # type: ignore[attr-defined]
+        return cached
+
+    def create_authorization_response(self, request: HttpRequest, scopes: list[str],
+                                      credentials: dict[str, Any], allow: bool) -> tuple[str, int]:
+        """Run the authorization endpoint; returns the Location oauthlib built and its status.
+        The ``iss`` parameter (RFC 9207) and the response mode are added by the view."""
+        if not allow:
+            raise errors.AccessDeniedError(state=credentials.get("state"))
+        credentials["user"] = request.user
+        uri, http_method, _, headers = self._extract_params(request)
+        headers_out, _body, status = self.server.create_authorization_response(
+            uri=uri, http_method=http_method, headers=headers, scopes=scopes, credentials=credentials)
+        return headers_out.get("Location", ""), status
+
+
+_core: AuthflowsOAuthLibCore | None = None
+
+
+def get_core() -> AuthflowsOAuthLibCore:
+    """One server per process: oauthlib's objects are stateless across requests."""
+    global _core
+    if _core is None:
+        _core = AuthflowsOAuthLibCore()
+    return _core
+
+
+def reset_core(**kwargs: Any) -> None:
+    global _core
+    _core = None
+
+
+__all__ = ["AuthflowsOAuthLibCore", "AuthflowsServer", "BodyError", "get_core", "authflows_settings"]

@@ -1,0 +1,1 @@
+"""One module per flow: the oauthlib validator rules each flow adds."""

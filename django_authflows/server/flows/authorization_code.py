@@ -1,0 +1,98 @@
+"""Authorization Code grant (RFC 6749 §4.1): single-use codes bound to client, redirect URI and login."""
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+from django.utils import timezone
+from oauthlib.common import Request
+from oauth2_provider.models import get_grant_model
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from ...conf import authflows_settings
+from .. import audience
+
+#: ``expires`` of a redeemed code: kept (not deleted) so that a replay can be recognised.
+REDEEMED = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+_PRIVATE = "_authflows"
+
+
+def _grant_for(request: Request, code: str) -> Any:
+    cached = getattr(request, "authflows_grant", None)
+    if cached is not None and cached.code == code:
+        return cached
+    grant = get_grant_model().objects.select_related("user").filter(code=code).first()
+    request.authflows_grant = grant
+    return grant
+
+
+class AuthorizationCodeValidatorMixin(OAuth2Validator):
+    """Codes are claimed with a conditional UPDATE, so two parallel redemptions never both succeed."""
+
+    def get_authorization_code_scopes(self, client_id: str, code: str, redirect_uri: str,
+                                      request: Request) -> list[str]:
+        grant = _grant_for(request, code)
+        return grant.scope.split() if grant is not None else []
+
+    def validate_code(self, client_id: str, code: str, client: Any, request: Request,
+                      *args: Any, **kwargs: Any) -> bool:
+        grant = _grant_for(request, code)
+        if grant is None or grant.application_id != client.pk:
+            return False
+        if grant.expires == REDEEMED:
+            request.authflows_code_replayed = grant  # RFC 6749 §4.1.2: a replay; see the token view
+            return False
+        if grant.is_expired():
+            return False
+        # RFC 6749 §4.1.2: single use. Only one of any number of parallel requests updates the row.
+        claimed = type(grant).objects.filter(pk=grant.pk, expires=grant.expires).update(expires=REDEEMED)
+        if claimed != 1:
+            return False
+        claims = json.loads(grant.claims or "{}")
+        private = claims.pop(_PRIVATE, {})
+        request.scopes = grant.scope.split()
+        request.user = grant.user
+        request.nonce = grant.nonce or None
+        request.claims = claims or None
+        request.resource = grant.resource or []
+        # The API was fixed at /authorize; an ``audience`` sent to the token endpoint cannot change it.
+        request.authflows_api = audience.get_api(request.resource[0]) if request.resource else None
+        request.authflows_session = private.get("session", {})
+        request.authflows_redirect_uri_sent = private.get("redirect_uri_sent", True)
+        return True
+
+    def confirm_redirect_uri(self, client_id: str, code: str, redirect_uri: str | None, client: Any,
+                             request: Request, *args: Any, **kwargs: Any) -> bool:
+        """RFC 6749 §4.1.3: identical to the one sent to /authorize, when one was sent."""
+        grant = _grant_for(request, code)
+        if grant is None:
+            return False
+        if redirect_uri is None:
+            return not getattr(request, "authflows_redirect_uri_sent", True)
+        return redirect_uri == grant.redirect_uri
+
+    def invalidate_authorization_code(self, client_id: str, code: str, request: Request,
+                                      *args: Any, **kwargs: Any) -> None:
+        """Nothing to do: :meth:`validate_code` already claimed the code; the row stays, marked
+        redeemed, until ``authflows cleanup`` so that a replay is recognised."""
+
+    def get_authorization_code_nonce(self, client_id: str, code: str, redirect_uri: str,
+                                     request: Request) -> str | None:
+        grant = _grant_for(request, code)
+        return (grant.nonce or None) if grant is not None else None
+
+    def save_authorization_code(self, client_id: str, code: dict[str, str], request: Request,
+                                *args: Any, **kwargs: Any) -> None:
+        claims = dict(request.claims or {}) if isinstance(request.claims, dict) else {}
+        claims[_PRIVATE] = {
+            "session": getattr(request, "authflows_session", None) or {},
+            "redirect_uri_sent": bool(getattr(request, "authflows_redirect_uri_sent", True)),
+        }
+        get_grant_model().objects.create(
+            application=request.client, user=request.user, code=code["code"],
+            expires=timezone.now() + datetime.timedelta(seconds=authflows_settings.lifetime("authorization_code")),
+            redirect_uri=request.redirect_uri, scope=" ".join(request.scopes),
+            code_challenge=request.code_challenge or "", code_challenge_method=request.code_challenge_method or "",
+            nonce=request.nonce or "", claims=json.dumps(claims), resource=list(getattr(request, "resource", None) or []),
+        )

@@ -1,0 +1,152 @@
+"""Signing keys: generation, encryption at rest, rotation and the published key set (RFC 7517)."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import threading
+import time
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.db import transaction
+from django.utils import timezone
+from jwcrypto import jwk
+
+from ..conf import authflows_settings
+from ..models import SigningKey
+
+_KEY_SPECS: dict[str, dict[str, Any]] = {
+    "RS256": {"kty": "RSA", "size": 2048},
+    "ES256": {"kty": "EC", "crv": "P-256"},
+    "EdDSA": {"kty": "OKP", "crv": "Ed25519"},
+}
+#: How long a process trusts its idea of the active key before asking the database again.
+ACTIVE_KEY_TTL = 30.0
+
+_lock = threading.Lock()
+_private: dict[str, jwk.JWK] = {}  # kid -> parsed private key (immutable once created)
+_active: dict[str, tuple[float, str]] = {}  # alg -> (fetched at, kid)
+
+
+def _fernet() -> Fernet:
+    digest = hashlib.sha256(b"django_authflows.signing_keys:" + authflows_settings.KEY_ENCRYPTION_SECRET.encode())
+    return Fernet(base64.urlsafe_b64encode(digest.digest()))
+
+
+def _generate(alg: str) -> jwk.JWK:
+    if alg not in _KEY_SPECS:
+        raise ValueError(f"Unsupported signing algorithm {alg!r}; choose from {', '.join(_KEY_SPECS)}.")
+    return jwk.JWK.generate(**_KEY_SPECS[alg])
+
+
+def public_jwk(key: jwk.JWK, alg: str, kid: str) -> dict[str, Any]:
+    data = key.export_public(as_dict=True)
+    data.update({"kid": kid, "alg": alg, "use": "sig"})
+    return data
+
+
+def create_key(alg: str, state: str = SigningKey.NEXT) -> SigningKey:
+    """Generate a key pair; the private half is stored encrypted (Fernet, key derived from a setting)."""
+    key = _generate(alg)
+    kid = key.thumbprint()
+    pem = key.export_to_pem(private_key=True, password=None)
+    return SigningKey.objects.create(
+        kid=kid, alg=alg, state=state,
+        private_key=_fernet().encrypt(pem).decode(),
+        public_jwk=public_jwk(key, alg, kid),
+        activated=timezone.now() if state == SigningKey.ACTIVE else None,
+    )
+
+
+def load_private(record: SigningKey) -> jwk.JWK:
+    cached = _private.get(record.kid)
+    if cached is not None:
+        return cached
+    try:
+        pem = _fernet().decrypt(record.private_key.encode())
+    except InvalidToken:
+        raise RuntimeError(
+            f"Signing key {record.kid} cannot be decrypted: AUTHFLOWS['KEY_ENCRYPTION_SECRET'] "
+            "(or SECRET_KEY) changed since it was created."
+        ) from None
+    key = jwk.JWK.from_pem(pem)
+    _private[record.kid] = key
+    return key
+
+
+def active_key(alg: str | None = None) -> tuple[str, jwk.JWK]:
+    """The key that signs for ``alg`` (created on first use), as (kid, private JWK)."""
+    alg = alg or authflows_settings.SIGNING_ALG
+    now = time.monotonic()
+    hit = _active.get(alg)
+    if hit and now - hit[0] < ACTIVE_KEY_TTL and hit[1] in _private:
+        return hit[1], _private[hit[1]]
+    with _lock:
+        record = SigningKey.objects.filter(alg=alg, state=SigningKey.ACTIVE).order_by("-activated").first()
+        if record is None:
+            record = _create_first_active(alg)
+        key = load_private(record)
+        _active[alg] = (now, record.kid)
+        return record.kid, key
+
+
+def _create_first_active(alg: str) -> SigningKey:
+    with transaction.atomic():
+        # Two processes starting at once: the second sees the first's key under the lock.
+        existing = (SigningKey.objects.select_for_update().filter(alg=alg, state=SigningKey.ACTIVE)
+                    .order_by("-activated").first())
+        return existing or create_key(alg, SigningKey.ACTIVE)
+
+
+def published_jwks() -> dict[str, list[dict[str, Any]]]:
+    """RFC 7517 key set: next, active and retired keys (retired ones until their tokens expire)."""
+    active_key()  # a fresh install publishes its first key before anything asks for a token
+    records = SigningKey.objects.exclude(state=SigningKey.RETIRED)
+    retired_horizon = timezone.now() - timezone.timedelta(seconds=_longest_token_lifetime())
+    retired = SigningKey.objects.filter(state=SigningKey.RETIRED, retired__gte=retired_horizon)
+    return {"keys": [r.public_jwk for r in [*records, *retired]]}
+
+
+def _longest_token_lifetime() -> int:
+    lifetimes = authflows_settings.LIFETIMES
+    from ..models import Api
+
+    api_max = max((a for a in Api.objects.values_list("token_lifetime", flat=True) if a), default=0)
+    return max(lifetimes["access_token"], lifetimes["id_token"], lifetimes["userinfo_access_token"], api_max)
+
+
+def rotate(alg: str | None = None) -> SigningKey:
+    """Promote the next key (creating and publishing one if there is none) and retire the active one.
+
+    Clients that cache the key set see a ``next`` key before it signs anything when rotation is done in
+    two steps (``keys rotate --prepare`` then ``keys rotate``)."""
+    alg = alg or authflows_settings.SIGNING_ALG
+    with transaction.atomic():
+        nxt = SigningKey.objects.select_for_update().filter(alg=alg, state=SigningKey.NEXT).first()
+        if nxt is None:
+            nxt = create_key(alg, SigningKey.NEXT)
+        now = timezone.now()
+        SigningKey.objects.filter(alg=alg, state=SigningKey.ACTIVE).update(state=SigningKey.RETIRED, retired=now)
+        nxt.state, nxt.activated = SigningKey.ACTIVE, now
+        nxt.save(update_fields=["state", "activated"])
+    forget_cached_keys()
+    return nxt
+
+
+def prepare_next(alg: str | None = None) -> SigningKey:
+    """Publish a ``next`` key without signing with it yet."""
+    alg = alg or authflows_settings.SIGNING_ALG
+    existing = SigningKey.objects.filter(alg=alg, state=SigningKey.NEXT).first()
+    return existing or create_key(alg, SigningKey.NEXT)
+
+
+def retire(kid: str) -> SigningKey:
+    record = SigningKey.objects.get(kid=kid)
+    record.state, record.retired = SigningKey.RETIRED, timezone.now()
+    record.save(update_fields=["state", "retired"])
+    forget_cached_keys()
+    return record
+
+
+def forget_cached_keys() -> None:
+    _active.clear()

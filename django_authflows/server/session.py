@@ -1,0 +1,28 @@
+"""The login session as OIDC sees it: when the user authenticated (auth_time) and a session id (sid)."""
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+AUTH_TIME = "authflows_auth_time"
+SID = "authflows_sid"
+
+
+@receiver(user_logged_in, dispatch_uid="authflows_record_login")
+def record_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    """Every login (ours, the admin's, a project's) starts an OIDC session."""
+    if request is not None and hasattr(request, "session"):
+        request.session[AUTH_TIME] = int(time.time())
+        request.session[SID] = secrets.token_urlsafe(16)
+
+
+def session_info(request: HttpRequest) -> dict[str, Any]:
+    auth_time = request.session.get(AUTH_TIME)
+    if auth_time is None:
+        return {}
+    return {"auth_time": auth_time, "sid": request.session.get(SID)}

@@ -1,0 +1,54 @@
+"""oauthlib token hooks: the RFC 9068 access-token generator, refresh tokens and lifetimes."""
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from oauthlib.common import Request
+
+from ..conf import authflows_settings
+from . import audience
+from ..issuer import ISSUER_HEADER
+from .jwt import access_token_claims, sign
+
+
+def request_issuer(request: Request) -> str:
+    return request.headers[ISSUER_HEADER]
+
+
+def session_info(request: Request) -> dict[str, Any]:
+    """auth_time and sid of the login behind this request (set by /authorize, kept in the grant)."""
+    return getattr(request, "authflows_session", None) or {}
+
+
+def access_token_lifetime(request: Request) -> int:
+    api = audience.api_for(request)
+    if api is None:
+        return authflows_settings.lifetime("userinfo_access_token")
+    return api.token_lifetime or authflows_settings.lifetime("access_token")
+
+
+def generate_access_token(request: Request) -> str:
+    """oauthlib ``token_generator``: a JWT access token (RFC 9068, ``typ: at+jwt``)."""
+    api = audience.api_for(request)
+    client = request.client
+    extra: dict[str, Any] = {}
+    if request.grant_type == "client_credentials":
+        subject = f"{client.client_id}@clients"
+        extra["gty"] = "client-credentials"
+        auth_time = None
+    else:
+        subject = authflows_settings.ADAPTER().get_subject(request.user)
+        auth_time = session_info(request).get("auth_time")
+    claims = access_token_claims(
+        issuer=request_issuer(request), subject=subject, client_id=client.client_id,
+        audience=api.identifier if api else None, scopes=list(request.scopes or []),
+        lifetime=request.expires_in, auth_time=auth_time, extra=extra,
+    )
+    request.authflows_jti = claims["jti"]
+    return sign(claims, typ="at+jwt", alg=api.signing_alg if api else None)
+
+
+def generate_refresh_token(request: Request) -> str:
+    """Opaque, 256 bits; stored only as a hash (DOT's RFC 9700 token storage)."""
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,21 @@
+"""Server endpoints at Auth0's paths; include at the root of a project (``path("", include(...))``)."""
+from __future__ import annotations
+
+from django.urls import path
+
+from .views.authorize import AuthorizeView
+from .views.discovery import jwks, openid_configuration
+from .views.login import LoginView
+from .views.token import TokenView
+from .views.userinfo import UserInfoView
+
+app_name = "authflows"
+
+urlpatterns = [
+    path(".well-known/openid-configuration", openid_configuration, name="openid-configuration"),
+    path(".well-known/jwks.json", jwks, name="jwks"),
+    path("authorize", AuthorizeView.as_view(), name="authorize"),
+    path("oauth/token", TokenView.as_view(), name="token"),
+    path("userinfo", UserInfoView.as_view(), name="userinfo"),
+    path("login", LoginView.as_view(), name="login"),
+]

@@ -1,0 +1,75 @@
+"""The oauthlib RequestValidator: composes the flow mixins."""
+from __future__ import annotations
+
+from typing import Any
+
+from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749 import errors
+
+from ..conf import authflows_settings
+from .. import presets
+from . import audience
+from .clients import ClientAuthenticationMixin
+from .flows.client_credentials import ClientCredentialsValidatorMixin
+from .flows.implicit import ImplicitValidatorMixin
+from .flows.pkce import PKCEValidatorMixin
+from .oidc import IDTokenMixin
+
+_GRANT_FLOWS = {
+    "authorization_code": ({"authorization_code", "pkce"}, presets.AUTHORIZATION_CODE),
+    "refresh_token": ({"authorization_code", "pkce", "implicit", "device"}, presets.REFRESH_TOKEN),
+    "client_credentials": ({"client_credentials"}, presets.CLIENT_CREDENTIALS),
+}
+
+
+class AuthflowsValidator(
+    ClientCredentialsValidatorMixin,
+    ImplicitValidatorMixin,
+    PKCEValidatorMixin,
+    IDTokenMixin,
+    ClientAuthenticationMixin,
+):
+    """oauthlib RequestValidator; behaviour lives in the flow mixins."""
+
+    def validate_grant_type(self, client_id: str, grant_type: str, client: Any, request: Request,
+                            *args: Any, **kwargs: Any) -> bool:
+        flows, grant = _GRANT_FLOWS.get(grant_type, (set(), None))
+        if grant is None or not (flows & authflows_settings.FLOWS) or not client.has_grant(grant):
+            return False
+        if grant_type == "client_credentials":
+            return self.client_credentials_allowed(client)
+        return True
+
+    def validate_scopes(self, client_id: str, scopes: list[str], client: Any, request: Request,
+                        *args: Any, **kwargs: Any) -> bool:
+        """User flows: requested ∩ (OIDC scopes ∪ the API's permissions); the rest are dropped, as
+        Auth0 does. An unknown audience is ``access_denied``."""
+        if request.grant_type == "client_credentials":
+            return super().validate_scopes(client_id, scopes, client, request, *args, **kwargs)
+        try:
+            api = audience.api_for(request)
+        except audience.AudienceError as exc:
+            raise exc.oauth_error(request) from None
+        request.scopes = audience.user_scopes(client, api, list(scopes))
+        return True
+
+    def get_default_scopes(self, client_id: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
+        return ["openid"] if request.grant_type != "client_credentials" else []
+
+    def validate_redirect_uri(self, client_id: str, redirect_uri: str, request: Request,
+                              *args: Any, **kwargs: Any) -> bool:
+        """Exact match (RFC 9700 §4.1.3); for a registered loopback URI any port (RFC 8252 §7.3)."""
+        return request.client.redirect_uri_allowed(redirect_uri)
+
+    def _check_and_set_request_resource(self, request: Request) -> None:
+        """DOT records ``resource`` on tokens (RFC 8707): ours is the audience already resolved."""
+        api = audience.api_for(request)
+        request.resource = [api.identifier] if api is not None else []
+
+    def _validate_resource_uris(self, request: Request, resources: list[str]) -> None:
+        """Auth0 audiences are identifiers, not always URLs: any registered API is a valid target."""
+        for identifier in resources:
+            try:
+                audience.get_api(identifier)
+            except audience.AudienceError as exc:
+                raise errors.AccessDeniedError(description=exc.description, request=request) from None

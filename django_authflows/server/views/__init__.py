@@ -1,0 +1,1 @@
+"""Server views, one module per endpoint family."""

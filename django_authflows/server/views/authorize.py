@@ -1,0 +1,203 @@
+"""/authorize (RFC 6749 §3.1, OIDC Core §3.1.2): login, prompt, max_age, consent and response modes."""
+from __future__ import annotations
+
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from oauthlib.oauth2.rfc6749 import errors
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+
+from ...issuer import issuer_for
+from ...models import Consent
+from ... import signals
+from .. import audience
+from ..core import get_core
+from ..flows.implicit import IMPLICIT_RESPONSE_TYPES
+from ..responses import RESPONSE_MODES, deliver, split_response
+from ..session import session_info
+from .frames import no_framing
+
+SCOPE_LABELS = {
+    "openid": "Know who you are",
+    "profile": "See your name and username",
+    "email": "See your email address",
+    "offline_access": "Stay signed in when you are away (refresh tokens)",
+}
+
+
+class AuthorizeError(Exception):
+    """An error that goes back to the client at its (validated) redirect URI."""
+
+    def __init__(self, error: str, description: str = "") -> None:
+        super().__init__(description)
+        self.error, self.description = error, description
+
+
+@method_decorator(no_framing, name="dispatch")
+class AuthorizeView(View):
+    """The authorization endpoint.
+
+    Consent page context: ``application``, ``api`` (or None), ``scopes`` (list of (value, words)),
+    ``user``, ``form_action``, ``prompt_consent``. Error page context: ``error``, ``description``.
+    """
+
+    template_name = "authflows/consent.html"
+    error_template_name = "authflows/error.html"
+    http_method_names = ["get", "post"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        return self.handle(request, decision=None)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        decision = "allow" if "allow" in request.POST else "deny" if "deny" in request.POST else None
+        if decision is None:
+            return self.error_page(request, "invalid_request", "Choose Allow or Deny.")
+        return self.handle(request, decision=decision)
+
+    # -- the steps -------------------------------------------------------------------------------
+    def handle(self, request: HttpRequest, decision: str | None) -> HttpResponse:
+        core = get_core()
+        try:
+            scopes, credentials = core.validate_authorization_request(request)
+        except FatalClientError as exc:
+            err = exc.oauthlib_error
+            return self.error_page(request, err.error, err.description)
+        except OAuthToolkitError as exc:
+            return self.redirect_oauth_error(request, exc.oauthlib_error)
+        oauth_request = credentials.pop("request")
+        client = oauth_request.client
+        redirect_uri = credentials["redirect_uri"]
+        mode = self.response_mode(request, credentials["response_type"])
+        state = credentials.get("state")
+        try:
+            api = audience.api_for(oauth_request)
+            self.check_request(request, credentials, mode)
+            login = self.require_login(request, credentials)
+            if login is not None:
+                return login
+            if decision is None and self.needs_consent(request, client, api, scopes):
+                if "none" in self.prompts(request):
+                    raise AuthorizeError("consent_required", "The user has not consented to this application.")
+                return self.consent_page(request, client, api, scopes)
+            if decision == "deny":
+                raise AuthorizeError("access_denied", "The user refused the authorization request.")
+            if decision == "allow":
+                self.record_consent(request, client, api, scopes)
+            credentials["resource"] = [api.identifier] if api else []
+            credentials["authflows_session"] = session_info(request)
+            credentials["authflows_redirect_uri_sent"] = "redirect_uri" in request.GET
+            location, _status = core.create_authorization_response(request, scopes, credentials, allow=True)
+        except AuthorizeError as exc:
+            return self.redirect_error(request, redirect_uri, mode, state, exc.error, exc.description)
+        except errors.OAuth2Error as exc:
+            return self.redirect_error(request, redirect_uri, mode, state, exc.error, exc.description)
+        params = [(k, v) for k, v in split_response(location, redirect_uri) if k != "iss"]
+        params.append(("iss", issuer_for(request)))  # RFC 9207
+        return deliver(request, redirect_uri, params, mode)
+
+    @staticmethod
+    def prompts(request: HttpRequest) -> set[str]:
+        return set(request.GET.get("prompt", "").split())
+
+    def response_mode(self, request: HttpRequest, response_type: str) -> str:
+        implicit = set(response_type.split()) & {"token", "id_token"}
+        return request.GET.get("response_mode") or ("fragment" if implicit else "query")
+
+    def check_request(self, request: HttpRequest, credentials: dict[str, Any], mode: str) -> None:
+        response_type = credentials["response_type"]
+        if mode not in RESPONSE_MODES:
+            raise AuthorizeError("invalid_request", f"Unsupported response_mode {mode!r}.")
+        if mode == "query" and response_type in IMPLICIT_RESPONSE_TYPES:
+            # RFC 9700 §2.5: tokens never travel in a URL query.
+            raise AuthorizeError("invalid_request", "response_mode=query is not allowed with this response_type.")
+        prompts = self.prompts(request)
+        if prompts - {"none", "login", "consent"}:
+            raise AuthorizeError("invalid_request", "prompt must be none, login or consent.")
+        if "none" in prompts and len(prompts) > 1:
+            raise AuthorizeError("invalid_request", "prompt=none cannot be combined with other values.")
+        max_age = request.GET.get("max_age")
+        if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
+            raise AuthorizeError("invalid_request", "max_age must be a non-negative integer.")
+
+    def require_login(self, request: HttpRequest, credentials: dict[str, Any]) -> HttpResponse | None:
+        """Redirect to the login page when there is no session, ``prompt=login``, or ``max_age`` passed."""
+        prompts = self.prompts(request)
+        auth_time = session_info(request).get("auth_time")
+        max_age = request.GET.get("max_age")
+        fresh = auth_time is not None and (max_age is None or time.time() - auth_time <= int(max_age))
+        if request.user.is_authenticated and fresh and "login" not in prompts:
+            return None
+        if "none" in prompts:
+            raise AuthorizeError("login_required", "The user is not logged in.")
+        query = request.GET.copy()
+        if "prompt" in query:  # asked once: after the login the request goes on without it
+            rest = " ".join(sorted(prompts - {"login"}))
+            if rest:
+                query["prompt"] = rest
+            else:
+                del query["prompt"]
+        if "max_age" in query:
+            del query["max_age"]  # satisfied by the login that is about to happen
+        next_url = f"{request.path}?{query.urlencode()}"
+        response = redirect_to_login(next_url)
+        hint = request.GET.get("login_hint")
+        if hint:
+            response["Location"] += "&" + urlencode({"login_hint": hint[:150]})
+        return response
+
+    def needs_consent(self, request: HttpRequest, client: Any, api: Any, scopes: list[str]) -> bool:
+        if "consent" in self.prompts(request):
+            return True
+        if not client.first_party:
+            return True
+        consent = Consent.objects.filter(user=request.user, application=client,
+                                         audience=api.identifier if api else "").first()
+        return consent is None or not consent.covers(set(scopes))
+
+    def record_consent(self, request: HttpRequest, client: Any, api: Any, scopes: list[str]) -> None:
+        aud = api.identifier if api else ""
+        consent, created = Consent.objects.get_or_create(
+            user=request.user, application=client, audience=aud, defaults={"scopes": list(scopes)})
+        if not created and not consent.covers(set(scopes)):
+            consent.scopes = sorted(set(consent.scopes) | set(scopes))
+            consent.save(update_fields=["scopes", "updated"])
+        signals.consent_granted.send(sender=type(self), user=request.user, application=client,
+                                     audience=aud, scopes=list(scopes))
+
+    # -- pages and redirects ---------------------------------------------------------------------
+    def consent_page(self, request: HttpRequest, client: Any, api: Any, scopes: list[str]) -> HttpResponse:
+        described = [(s, SCOPE_LABELS.get(s) or (api.describe_scope(s) if api else s)) for s in scopes]
+        context = {"application": client, "api": api, "scopes": described, "user": request.user,
+                   "form_action": request.get_full_path()}
+        return TemplateResponse(request, self.template_name, context)
+
+    def error_page(self, request: HttpRequest, error: str, description: str) -> HttpResponse:
+        return TemplateResponse(request, self.error_template_name,
+                                {"error": error, "description": description}, status=400)
+
+    def redirect_error(self, request: HttpRequest, redirect_uri: str, mode: str, state: str | None,
+                       error: str, description: str) -> HttpResponse:
+        if mode not in RESPONSE_MODES:
+            mode = "query"
+        params = [("error", error)]
+        if description:
+            params.append(("error_description", description))
+        if state:
+            params.append(("state", state))
+        params.append(("iss", issuer_for(request)))
+        return deliver(request, redirect_uri, params, mode)
+
+    def redirect_oauth_error(self, request: HttpRequest, err: errors.OAuth2Error) -> HttpResponse:
+        """A non-fatal error found while validating: the redirect URI was already checked by oauthlib."""
+        redirect_uri = getattr(err, "redirect_uri", None)
+        if not redirect_uri:
+            return self.error_page(request, err.error, err.description)
+        response_type = request.GET.get("response_type", "code")
+        return self.redirect_error(request, redirect_uri, self.response_mode(request, response_type),
+                                   request.GET.get("state"), err.error, err.description)

@@ -1,0 +1,62 @@
+"""Discovery (OIDC Discovery 1.0 §3, RFC 8414 §2) and the key set (RFC 7517)."""
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.http import require_GET
+
+from ...conf import authflows_settings
+from ...issuer import endpoint, issuer_for
+from ..keys import published_jwks
+
+
+@require_GET
+def openid_configuration(request: HttpRequest) -> JsonResponse:
+    issuer = issuer_for(request)
+    flows = authflows_settings.FLOWS
+    response_types = ["code"]
+    grant_types = ["authorization_code", "refresh_token"]
+    if "implicit" in flows:
+        response_types += ["token", "id_token", "id_token token"]
+        grant_types.append("implicit")
+    if "client_credentials" in flows:
+        grant_types.append("client_credentials")
+    if "device" in flows:
+        grant_types.append("urn:ietf:params:oauth:grant-type:device_code")
+    doc = {
+        "issuer": issuer,
+        "authorization_endpoint": endpoint(issuer, "authorize"),
+        "token_endpoint": endpoint(issuer, "token"),
+        "userinfo_endpoint": endpoint(issuer, "userinfo"),
+        "jwks_uri": endpoint(issuer, "jwks"),
+        "scopes_supported": ["openid", "profile", "email", "offline_access"],
+        "response_types_supported": response_types,
+        "response_modes_supported": ["query", "fragment", "form_post"],
+        "grant_types_supported": grant_types,
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "claims_supported": ["aud", "auth_time", "email", "email_verified", "exp", "family_name", "given_name",
+                             "iat", "iss", "name", "nickname", "nonce", "preferred_username", "sid", "sub",
+                             "updated_at"],
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+        "claims_parameter_supported": False,
+        "authorization_response_iss_parameter_supported": True,
+    }
+    for name, key in [("revoke", "revocation_endpoint"), ("introspect", "introspection_endpoint"),
+                      ("device_code", "device_authorization_endpoint"), ("logout", "end_session_endpoint")]:
+        try:
+            doc[key] = endpoint(issuer, name)
+        except Exception:  # NoReverseMatch: that endpoint is not mounted (yet)
+            continue
+    response = JsonResponse(doc)
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_GET
+def jwks(request: HttpRequest) -> JsonResponse:
+    response = JsonResponse(published_jwks())
+    response["Cache-Control"] = "public, max-age=300"
+    return response

@@ -1,0 +1,46 @@
+"""/userinfo (OIDC Core §5.3): the claims an access token with ``openid`` allows."""
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+
+from ...conf import authflows_settings
+from ...issuer import issuer_for
+from ...resource.bearer import authenticate_bearer
+from ..responses import json_error
+
+
+def bearer_error(error: str | None, description: str, status: int = 401) -> HttpResponse:
+    response = json_error(error or "invalid_token", description, status=status)
+    challenge = 'Bearer realm="userinfo"'
+    if error:
+        challenge += f', error="{error}", error_description="{description}"'
+    response["WWW-Authenticate"] = challenge
+    return response
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class UserInfoView(View):
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        result = authenticate_bearer(request, audience=issuer_for(request) + "userinfo")
+        if not result.token_sent:
+            return bearer_error(None, "An access token is required.")
+        if not result.valid:
+            return bearer_error(result.error, result.description,
+                                status=400 if result.error == "invalid_request" else 401)
+        if "openid" not in result.scopes:
+            return bearer_error("insufficient_scope", "The access token does not carry the openid scope.", 403)
+        adapter = authflows_settings.ADAPTER()
+        user = adapter.get_user_by_subject(str(result.claims.get("sub", "")))
+        if user is None or not user.is_active:
+            return bearer_error("invalid_token", "The user of this token no longer exists.")
+        claims = {"sub": adapter.get_subject(user), **adapter.get_user_claims(user, set(result.scopes))}
+        response = JsonResponse(claims)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    post = get

@@ -1,0 +1,7 @@
+"""Demo pages."""
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "demo/home.html", {})

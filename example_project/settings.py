@@ -1,0 +1,123 @@
+"""Example project: django_authflows mounted at the root, development mode by default."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from corsheaders.defaults import default_headers
+
+from django_authflows.recommended import APPLICATION_MODEL, oauth2_provider_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PRODUCTION = os.environ.get("EXAMPLE_PRODUCTION") == "1"
+DEBUG = not PRODUCTION and os.environ.get("DJANGO_DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or (
+    "dev-only-insecure-key-change-me" if not PRODUCTION else "")
+if PRODUCTION and not SECRET_KEY:
+    raise RuntimeError("Set DJANGO_SECRET_KEY in production.")
+ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "corsheaders",
+    "rest_framework",
+    "oauth2_provider",
+    "django_authflows",
+    "example_project.demo",
+]
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+ROOT_URLCONF = "example_project.urls"
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
+WSGI_APPLICATION = "example_project.wsgi.application"
+
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    from urllib.parse import urlsplit
+
+    _db = urlsplit(os.environ["DATABASE_URL"])
+    DATABASES = {"default": {
+        "ENGINE": "django.db.backends.postgresql", "NAME": _db.path.lstrip("/"), "USER": _db.username or "",
+        "PASSWORD": _db.password or "", "HOST": _db.hostname or "", "PORT": _db.port or "",
+        "CONN_MAX_AGE": 60,
+    }}
+else:
+    DATABASES = {"default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+        # Parallel token requests on SQLite: WAL, a busy timeout and IMMEDIATE transactions, so writers
+        # queue instead of failing with "database is locked" (Django 5.1+).
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+    }}
+if os.environ.get("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+LOGIN_URL = "authflows:login"
+LOGIN_REDIRECT_URL = "/"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+
+# django-cors-headers: origins are registered per application; our signal allows them on our endpoints.
+CORS_ALLOW_HEADERS = (*default_headers, "auth0-client")
+
+OAUTH2_PROVIDER_APPLICATION_MODEL = APPLICATION_MODEL
+OAUTH2_PROVIDER = oauth2_provider_settings()
+AUTHFLOWS = {
+    "ISSUER": os.environ.get("AUTHFLOWS_ISSUER") or None,
+    "FLOWS": ["authorization_code", "pkce", "implicit", "client_credentials", "device"],
+    "DEFAULT_AUDIENCE": None,
+    "LOOPBACK_HTTP": not PRODUCTION,
+}
+SILENCED_SYSTEM_CHECKS = ["authflows.W001"]  # the demo shows the implicit flow on purpose
+EXAMPLE_API_AUDIENCE = os.environ.get("EXAMPLE_API_AUDIENCE", "https://api.example.test/")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django_authflows": {"handlers": ["console"], "level": "INFO"}},
+}

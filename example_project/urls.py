@@ -1,0 +1,9 @@
+"""Example project URLs: the authorization server at the root, the admin, the demo and the example API."""
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("example_project.demo.urls")),
+    path("", include("django_authflows.urls")),
+]
