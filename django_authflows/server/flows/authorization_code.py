@@ -7,6 +7,7 @@ from typing import Any
 
 from django.utils import timezone
 from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.models import get_grant_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
@@ -66,11 +67,14 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
                              request: Request, *args: Any, **kwargs: Any) -> bool:
         """RFC 6749 §4.1.3: identical to the one sent to /authorize, when one was sent."""
         grant = _grant_for(request, code)
-        if grant is None:
-            return False
         if redirect_uri is None:
-            return not getattr(request, "authflows_redirect_uri_sent", True)
-        return redirect_uri == grant.redirect_uri
+            matches = not getattr(request, "authflows_redirect_uri_sent", True)
+        else:
+            matches = grant is not None and redirect_uri == grant.redirect_uri
+        if not matches:  # RFC 6749 §5.2 names invalid_grant for this (oauthlib says invalid_request)
+            raise errors.InvalidGrantError(description="redirect_uri does not match the authorization request.",
+                                           request=request)
+        return True
 
     def invalidate_authorization_code(self, client_id: str, code: str, request: Request,
                                       *args: Any, **kwargs: Any) -> None:

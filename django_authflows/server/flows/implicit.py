@@ -4,12 +4,14 @@ from __future__ import annotations
 from typing import Any
 
 from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from ...conf import authflows_settings
 from ... import presets
 
 IMPLICIT_RESPONSE_TYPES = frozenset({"token", "id_token", "id_token token"})
+_IMPLICIT_NORMALISED = frozenset(" ".join(sorted(t.split())) for t in IMPLICIT_RESPONSE_TYPES)
 
 
 class ImplicitValidatorMixin(OAuth2Validator):
@@ -18,9 +20,12 @@ class ImplicitValidatorMixin(OAuth2Validator):
 
     def validate_response_type(self, client_id: str, response_type: str, client: Any, request: Request,
                                *args: Any, **kwargs: Any) -> bool:
+        """A response type this server does not serve is ``unsupported_response_type``; one this client
+        may not use is ``unauthorized_client`` (RFC 6749 §4.1.2.1)."""
         flows = authflows_settings.FLOWS
-        if response_type == "code":
-            return client.has_grant(presets.AUTHORIZATION_CODE) and bool(flows & {"authorization_code", "pkce"})
-        if " ".join(sorted(response_type.split())) in {" ".join(sorted(t.split())) for t in IMPLICIT_RESPONSE_TYPES}:
-            return "implicit" in flows and client.has_grant(presets.IMPLICIT)
-        return False
+        normalised = " ".join(sorted(response_type.split()))
+        if normalised == "code" and flows & {"authorization_code", "pkce"}:
+            return client.has_grant(presets.AUTHORIZATION_CODE)
+        if normalised in _IMPLICIT_NORMALISED and "implicit" in flows:
+            return client.has_grant(presets.IMPLICIT)
+        raise errors.UnsupportedResponseTypeError(request=request)

@@ -18,7 +18,6 @@ from ...models import Consent
 from ... import signals
 from .. import audience
 from ..core import get_core
-from ..flows.implicit import IMPLICIT_RESPONSE_TYPES
 from ..responses import RESPONSE_MODES, deliver, split_response
 from ..session import session_info
 from .frames import no_framing
@@ -113,7 +112,7 @@ class AuthorizeView(View):
         response_type = credentials["response_type"]
         if mode not in RESPONSE_MODES:
             raise AuthorizeError("invalid_request", f"Unsupported response_mode {mode!r}.")
-        if mode == "query" and response_type in IMPLICIT_RESPONSE_TYPES:
+        if mode == "query" and set(response_type.split()) & {"token", "id_token"}:
             # RFC 9700 §2.5: tokens never travel in a URL query.
             raise AuthorizeError("invalid_request", "response_mode=query is not allowed with this response_type.")
         prompts = self.prompts(request)

@@ -1,0 +1,45 @@
+# django_authflows: `make demo` serves the example project; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+BASE   := http://$(HOST):$(PORT)
+DEMO_DB ?= $(CURDIR)/demo.sqlite3
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: demo test install install-test chromium bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install -q -e '.[test]'
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "Installing Debian's chromium (Playwright drives it; its own browser download cannot work here)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+demo: install
+	SQLITE_PATH=$(DEMO_DB) $(BIN)/python manage.py migrate --noinput -v0
+	SQLITE_PATH=$(DEMO_DB) $(BIN)/python manage.py seed_demo --base-url $(BASE)
+	@echo
+	@echo "  Open $(BASE)/ and log in as demo / demo-password-123 (admin: $(BASE)/admin/)."
+	@echo
+	SQLITE_PATH=$(DEMO_DB) AUTHFLOWS_ISSUER=$(BASE)/ $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
+
+test: install-test chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install-test
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) demo.sqlite3* db.sqlite3* tests/artifacts .pytest_cache

@@ -1,0 +1,120 @@
+"""Idempotent creation of the demo user, the example API and one application per flow."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from django_authflows import apis, presets
+from django_authflows.models import Api, Application
+
+from .secrets import demo_secret
+
+USERNAME = "demo"
+PASSWORD = "demo-password-123"
+API_SCOPES = ["read:messages=Read your messages", "write:messages=Write messages"]
+
+
+@dataclass(frozen=True)
+class AppSpec:
+    """One demo application: fixed client_id, type, grants and URLs relative to the base URL."""
+
+    client_id: str
+    name: str
+    app_type: str
+    flow: str
+    grants: list[str] = field(default_factory=list)
+    callbacks: list[str] = field(default_factory=list)
+    origins: list[str] = field(default_factory=list)
+    logout_urls: list[str] = field(default_factory=list)
+    api_scopes: list[str] = field(default_factory=list)  # m2m: the client grant on the example API
+
+
+def app_specs(base: str) -> list[AppSpec]:
+    return [
+        AppSpec("demo-regular-web-app", "Demo Regular Web App", presets.REGULAR, "Authorization Code",
+                callbacks=[f"{base}/demo/regular/callback"], logout_urls=[f"{base}/"]),
+        AppSpec("demo-spa", "Demo Single-Page App", presets.SPA, "Authorization Code with PKCE",
+                callbacks=[f"{base}/demo/spa/"], origins=[base], logout_urls=[f"{base}/demo/spa/"]),
+        AppSpec("demo-implicit", "Demo Implicit (form_post)", presets.SPA, "Implicit with form_post",
+                grants=[presets.IMPLICIT], callbacks=[f"{base}/demo/implicit/callback"]),
+        AppSpec("demo-m2m", "Demo Machine to Machine", presets.M2M, "Client Credentials",
+                api_scopes=["read:messages", "write:messages"]),
+        AppSpec("demo-device", "Demo Device", presets.NATIVE, "Device Authorization",
+                grants=["device_code", presets.REFRESH_TOKEN]),
+    ]
+
+
+def seed_user() -> Any:
+    user_model = get_user_model()
+    user, _ = user_model.objects.get_or_create(username=USERNAME)
+    user.email, user.first_name, user.last_name = "demo@example.test", "Demo", "User"
+    user.is_active = True
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def seed_api() -> Api:
+    identifier = settings.EXAMPLE_API_AUDIENCE
+    api = Api.objects.filter(identifier=identifier).first()
+    if api is None:
+        return apis.create_api(name="Example API", identifier=identifier, scopes=API_SCOPES)
+    api.name, api.scopes = "Example API", apis.parse_scopes(API_SCOPES)
+    api.save(update_fields=["name", "scopes"])
+    return api
+
+
+def _update(app: Application, spec: AppSpec) -> None:
+    """Bring an existing application in line with ``spec``, validating like create_application does."""
+    grants = presets.normalise_grants(spec.grants) if spec.grants else list(presets.get_preset(spec.app_type).default_grants)
+    presets.check_grants(spec.app_type, grants)
+    app.name, app.app_type, app.grant_types = spec.name, spec.app_type, grants
+    app.redirect_uris = " ".join(presets.validate_url(u, kind="Callback URL", app_type=spec.app_type)
+                                 for u in spec.callbacks)
+    app.allowed_origins = " ".join(presets.validate_origin(o) for o in spec.origins)
+    app.post_logout_redirect_uris = " ".join(presets.validate_url(u, kind="Logout URL", app_type=spec.app_type)
+                                             for u in spec.logout_urls)
+
+
+def seed_app(spec: AppSpec, api: Api) -> tuple[Application, str | None, bool]:
+    """Create or update one application; returns (application, demo secret or None, created)."""
+    app = Application.objects.filter(client_id=spec.client_id).first()
+    created = app is None
+    if created:
+        app, _ = presets.create_application(spec.app_type, name=spec.name, grants=spec.grants or None,
+                                            callbacks=spec.callbacks, origins=spec.origins,
+                                            logout_urls=spec.logout_urls)
+        app.client_id = spec.client_id
+    else:
+        _update(app, spec)
+    secret = demo_secret(spec.client_id) if app.preset.confidential else None
+    app.client_secret = secret or ""
+    app.save()
+    if spec.api_scopes:
+        apis.create_client_grant(app, api, spec.api_scopes)
+    return app, secret, created
+
+
+@transaction.atomic
+def seed(base_url: str) -> dict[str, Any]:
+    """Everything the demo needs; safe to run again (it updates, never duplicates)."""
+    base = base_url.rstrip("/")
+    seed_user()
+    api = seed_api()
+    applications = []
+    for spec in app_specs(base):
+        app, secret, created = seed_app(spec, api)
+        applications.append({
+            "client_id": app.client_id, "client_secret": secret, "name": app.name, "type": app.app_type,
+            "flow": spec.flow, "grant_types": list(app.grant_types), "callbacks": app.redirect_uri_list,
+            "origins": app.origin_list, "created": created,
+        })
+    return {
+        "url": f"{base}/", "username": USERNAME, "password": PASSWORD,
+        "api": {"identifier": api.identifier, "scopes": api.scope_values},
+        "applications": applications,
+    }
