@@ -95,7 +95,9 @@ def callback(request: HttpRequest) -> HttpResponse:
         "id_token_claims": rp.pretty(id_claims),
         "access_token_claims": rp.pretty(access_claims),
     }
-    return HttpResponseRedirect(reverse("demo:implicit-start"), status=303)
+    response = HttpResponseRedirect(reverse("demo:implicit-start"))
+    response.status_code = 303  # See Other: the result page is fetched with GET
+    return response
 
 
 @require_POST

@@ -1,6 +1,8 @@
 """What a relying party needs: the issuer's discovery document and keys, token verification and API calls."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import threading
 import time
@@ -98,6 +100,12 @@ def verify_id_token(token: str, issuer_url: str, client_id: str, nonce: str) -> 
     if isinstance(aud, list) and len(aud) > 1 and claims.get("azp") != client_id:
         raise TokenError("The ID token has several audiences and azp is not this client.")
     return claims
+
+
+def at_hash(access_token: str) -> str:
+    """OIDC Core §3.1.3.6 at_hash for RS256: base64url of the left half of SHA-256(access token)."""
+    digest = hashlib.sha256(access_token.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest[: len(digest) // 2]).rstrip(b"=").decode("ascii")
 
 
 def verify_access_token(token: str, issuer_url: str) -> dict[str, Any]:

@@ -1,7 +1,83 @@
-"""Demo pages."""
+"""Demo pages: the home page and the single-page app's shell (its logic is in static/demo/spa.js)."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from . import rp
+from .seed import PASSWORD, USERNAME
+
+SPA_CLIENT_ID = "demo-spa"
+SPA_SCOPE = "openid profile email offline_access"
 
 
+def content_security_policy(connect: str = "") -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """No inline script anywhere in the demo: scripts, styles and fetches only from this site (and the issuer)."""
+    policy = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+              "connect-src 'self'{connect}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            response = view(request, *args, **kwargs)
+            extra = f" {origin(rp.issuer(request))}" if connect else ""
+            response.setdefault("Content-Security-Policy", policy.format(connect=extra))
+            response.setdefault("Cache-Control", "no-store")
+            return response
+        return wrapper
+    return decorator
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@require_GET
+@content_security_policy()
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "demo/home.html", {})
+    flows = [
+        {"name": "Authorization Code", "client_id": "demo-regular-web-app", "url": reverse("demo:regular-result"),
+         "what": "A server-side web app exchanges the code for tokens with its client secret."},
+        {"name": "Authorization Code with PKCE", "client_id": "demo-spa", "url": reverse("demo:spa"),
+         "what": "A single-page app in the browser proves it started the login with a PKCE S256 code verifier."},
+        {"name": "Implicit with form_post", "client_id": "demo-implicit", "url": reverse("demo:implicit-start"),
+         "what": "The authorization server posts the ID token and access token straight to the app's callback."},
+        {"name": "Client Credentials", "client_id": "demo-m2m", "url": None,
+         "what": "A machine-to-machine client authenticates with its secret; no user is involved.",
+         "command": "python manage.py authflows demo m2m --client-id demo-m2m"},
+        {"name": "Device Authorization", "client_id": "demo-device", "url": None,
+         "what": "A device without a browser shows a code that you confirm on another screen.",
+         "command": "python manage.py authflows demo device --client-id demo-device"},
+    ]
+    return render(request, "demo/home.html", {
+        "flows": flows, "username": USERNAME, "password": PASSWORD, "issuer": rp.issuer(request),
+        "audience": settings.EXAMPLE_API_AUDIENCE,
+    })
+
+
+@require_GET
+@content_security_policy(connect="issuer")
+def spa(request: HttpRequest) -> HttpResponse:
+    """The SPA's HTML; configuration travels in a JSON script tag, code in spa.js (no inline script)."""
+    issuer = rp.issuer(request)
+    try:
+        meta = rp.discovery(issuer)
+    except rp.TokenError as exc:
+        return render(request, "demo/result.html", {"title": "Single-page app", "error": "server_unreachable",
+                                                    "error_description": str(exc)}, status=502)
+    config = {
+        "clientId": SPA_CLIENT_ID, "audience": settings.EXAMPLE_API_AUDIENCE, "scope": SPA_SCOPE,
+        "issuer": meta.get("issuer", issuer), "authorizationEndpoint": meta["authorization_endpoint"],
+        "tokenEndpoint": meta["token_endpoint"], "jwksUri": meta["jwks_uri"],
+        "redirectUri": request.build_absolute_uri(reverse("demo:spa")),
+        "apiUrl": request.build_absolute_uri("/") + rp.API_PATH,
+    }
+    return render(request, "demo/spa.html", {"config": config, "client_id": SPA_CLIENT_ID, "flow": "spa"})

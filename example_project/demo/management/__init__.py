@@ -1,1 +1,2 @@
 """Management commands of the demo."""
+from __future__ import annotations

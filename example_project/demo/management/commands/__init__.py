@@ -1,1 +1,2 @@
-"""seed_demo."""
+"""seed_demo: the demo user, API and applications."""
+from __future__ import annotations

@@ -1,0 +1,67 @@
+"""System checks: each id triggers on the bad setting and stays quiet on the good one."""
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from django.core import checks
+
+from django_authflows import checks as af
+
+pytestmark = pytest.mark.django_db
+
+
+def ids(settings, deploy=False):
+    return {m.id for m in checks.run_checks(include_deployment_checks=deploy) if m.id.startswith("authflows.")}
+
+
+def test_secure_test_settings_are_quiet(settings):
+    assert ids(settings) == set()
+    assert ids(settings, deploy=True) == set()
+
+
+def test_e001_application_model(settings):
+    settings.OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+    assert af.check_application_model(None) == [af.E001]
+
+
+def test_e002_plain_pkce(settings):
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "COMPLIANT_BCP_RFC9700_PKCE_METHOD": False}
+    assert "authflows.E002" in ids(settings)
+
+
+def test_e003_oauthlib_4():
+    with mock.patch.object(af, "version", return_value="4.0.0"):
+        assert af.check_oauthlib_version(None) == [af.E003]
+    assert af.check_oauthlib_version(None) == []
+
+
+def test_w001_implicit(settings):
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "FLOWS": ["authorization_code", "implicit"]}
+    assert "authflows.W001" in ids(settings)
+
+
+def test_w002_http_urls_outside_loopback(settings, make_client):
+    make_client("native", callbacks=["http://127.0.0.1/cb"])
+    assert ids(settings, deploy=True) == set()
+    app = make_client("regular")
+    app.redirect_uris = "http://client.example.test/cb"  # as a bad import or an old DOT row would have it
+    app.save()
+    messages = [m for m in checks.run_checks(include_deployment_checks=True) if m.id == "authflows.W002"]
+    assert len(messages) == 1 and "http://client.example.test/cb" in messages[0].msg
+
+
+def test_w003_issuer(settings):
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "ISSUER": None}
+    assert "authflows.W003" in ids(settings, deploy=True)
+    assert "authflows.W003" not in ids(settings)
+
+
+def test_w004_refresh_reuse(settings):
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "REFRESH_TOKEN_REUSE_PROTECTION": False}
+    assert "authflows.W004" in ids(settings, deploy=True)
+
+
+def test_w005_all_scopes(settings):
+    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "DEFAULT_SCOPES": ["__all__"]}
+    assert "authflows.W005" in ids(settings)

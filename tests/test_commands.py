@@ -1,0 +1,116 @@
+"""``manage.py authflows``: JSON output, secrets shown once and stored hashed, readable errors."""
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from django_authflows.models import Application, ClientGrant
+
+pytestmark = pytest.mark.django_db
+
+
+def run(*args):
+    out = StringIO()
+    call_command("authflows", *args, stdout=out, stderr=StringIO())
+    return out.getvalue()
+
+
+def run_json(*args):
+    return json.loads(run(*args, "--json"))
+
+
+def test_apis_create_json():
+    body = run_json("apis", "create", "--name", "Msgs", "--identifier", "https://api.example.test/",
+                    "--scopes", "read:messages,write:messages")
+    assert body["identifier"] == "https://api.example.test/"
+    assert body["name"] == "Msgs"
+    assert body["scopes"] == ["read:messages", "write:messages"]
+
+
+@pytest.mark.parametrize("app_type,grants,secret", [
+    ("regular", ["authorization_code", "refresh_token"], True),
+    ("spa", ["authorization_code", "refresh_token"], False),
+    ("native", ["authorization_code", "refresh_token"], False),
+    ("m2m", ["client_credentials"], True),
+])
+def test_apps_create_defaults(app_type, grants, secret):
+    args = ["apps", "create", "--name", "A", "--type", app_type]
+    if app_type != "m2m":
+        args += ["--callbacks", "https://a.example.test/cb"]
+    body = run_json(*args)
+    assert body["type"] == app_type
+    assert body["grant_types"] == grants
+    assert (body["client_secret"] is not None) == secret
+    app = Application.objects.get(client_id=body["client_id"])
+    if secret:
+        assert body["client_secret"] not in app.client_secret  # stored hashed only
+        assert len(body["client_secret"]) >= 43  # >= 256 bits
+
+
+def test_device_code_alias_and_implicit_only_when_asked():
+    body = run_json("apps", "create", "--name", "TV", "--type", "native", "--grants", "device_code,refresh_token")
+    assert body["grant_types"] == ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"]
+
+
+def test_m2m_with_client_grant():
+    run_json("apis", "create", "--name", "Msgs", "--identifier", "https://api.example.test/",
+             "--scopes", "read:messages,write:messages")
+    body = run_json("apps", "create", "--name", "Cron", "--type", "m2m", "--api", "https://api.example.test/",
+                    "--scopes", "read:messages")
+    grant = ClientGrant.objects.get(application__client_id=body["client_id"])
+    assert grant.scopes == ["read:messages"]
+    listed = run_json("grants", "list")
+    assert listed == {"client_grants": [{"client_id": body["client_id"], "audience": "https://api.example.test/",
+                                         "scopes": ["read:messages"]}]}
+
+
+def test_show_never_prints_the_secret():
+    created = run_json("apps", "create", "--name", "Web", "--type", "regular", "--callbacks", "https://a.test/cb")
+    shown = run_json("apps", "show", created["client_id"])
+    assert "client_secret" not in shown
+    assert created["client_secret"] not in run("apps", "list")
+
+
+def test_rotate_secret():
+    created = run_json("apps", "create", "--name", "Web", "--type", "regular", "--callbacks", "https://a.test/cb")
+    rotated = run_json("apps", "rotate-secret", created["client_id"])
+    assert rotated["client_secret"] != created["client_secret"]
+
+
+def test_delete_and_list():
+    created = run_json("apps", "create", "--name", "Web", "--type", "spa", "--callbacks", "https://a.test/cb")
+    assert run_json("apps", "delete", created["client_id"]) == {"client_id": created["client_id"], "deleted": True}
+    assert run_json("apps", "list") == {"applications": []}
+
+
+@pytest.mark.parametrize("args,message", [
+    (["apps", "create", "--name", "x", "--type", "spa", "--grants", "client_credentials"], "cannot use"),
+    (["apps", "create", "--name", "x", "--type", "regular", "--callbacks", "http://evil.example/cb"], "https"),
+    (["apps", "create", "--name", "x", "--type", "regular", "--callbacks", "https://a.test/*"], "wildcard"),
+    (["apps", "create", "--name", "x", "--type", "regular", "--callbacks", "https://a.test/cb#x"], "fragment"),
+    (["apps", "create", "--name", "x", "--type", "regular"], "callback"),
+    (["apps", "show", "missing"], "does not exist"),
+])
+def test_errors_are_command_errors(args, message):
+    with pytest.raises(CommandError, match=message):
+        run(*args)
+
+
+def test_keys_list_and_rotate():
+    first = run_json("keys", "list")["keys"]
+    assert [k["state"] for k in first] == ["active"]
+    nxt = run_json("keys", "rotate", "--prepare")
+    assert nxt["state"] == "next"
+    rotated = run_json("keys", "rotate")
+    assert rotated["kid"] == nxt["kid"] and rotated["state"] == "active"
+    states = sorted(k["state"] for k in run_json("keys", "list")["keys"])
+    assert states == ["active", "retired"]
+
+
+def test_table_output():
+    run("apis", "create", "--name", "Msgs", "--identifier", "https://api.example.test/", "--scopes", "read:x")
+    table = run("apis", "list")
+    assert table.splitlines()[0].split() == ["IDENTIFIER", "NAME", "SCOPES"]

@@ -1,0 +1,65 @@
+"""Discovery (OIDC Discovery §3, RFC 8414) and the published key set."""
+from __future__ import annotations
+
+import pytest
+
+from django_authflows.server import keys
+
+from .oauth import ISSUER
+
+pytestmark = pytest.mark.django_db
+
+
+def test_discovery_advertises_every_endpoint(client):
+    doc = client.get("/.well-known/openid-configuration").json()
+    assert doc["issuer"] == ISSUER
+    assert doc["authorization_endpoint"] == ISSUER + "authorize"
+    assert doc["token_endpoint"] == ISSUER + "oauth/token"
+    assert doc["userinfo_endpoint"] == ISSUER + "userinfo"
+    assert doc["jwks_uri"] == ISSUER + ".well-known/jwks.json"
+    assert doc["code_challenge_methods_supported"] == ["S256"]
+    assert doc["response_modes_supported"] == ["query", "fragment", "form_post"]
+    assert doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post", "none"]
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert doc["authorization_response_iss_parameter_supported"] is True
+    assert "password" not in doc["grant_types_supported"]
+    assert "token" not in doc["response_types_supported"]  # implicit is off in the test settings
+
+
+def test_discovery_lists_implicit_when_enabled(client, settings):
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "FLOWS": ["authorization_code", "implicit"]}
+    doc = client.get("/.well-known/openid-configuration").json()
+    assert doc["response_types_supported"] == ["code", "token", "id_token", "id_token token"]
+
+
+def test_issuer_derived_from_the_request_keeps_the_trailing_slash(client, settings):
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "ISSUER": None}
+    doc = client.get("/.well-known/openid-configuration", HTTP_HOST="127.0.0.1").json()
+    assert doc["issuer"] == "http://127.0.0.1/"
+
+
+def test_jwks_publishes_public_keys_only(client):
+    body = client.get("/.well-known/jwks.json").json()
+    assert len(body["keys"]) == 1
+    key = body["keys"][0]
+    assert {"kid", "alg", "use", "kty", "n", "e"} <= set(key)
+    assert key["alg"] == "RS256" and key["use"] == "sig"
+    assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)
+
+
+def test_private_keys_are_encrypted_at_rest(client):
+    client.get("/.well-known/jwks.json")
+    record = keys.SigningKey.objects.get()
+    assert "PRIVATE KEY" not in record.private_key
+    assert record.state == "active"
+
+
+def test_next_and_retired_keys_are_published(client):
+    first = client.get("/.well-known/jwks.json").json()["keys"][0]["kid"]
+    nxt = keys.prepare_next()
+    kids = {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]}
+    assert kids == {first, nxt.kid}
+    keys.rotate()
+    kids = {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]}
+    assert kids == {first, nxt.kid}
+    assert keys.active_key()[0] == nxt.kid
