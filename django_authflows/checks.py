@@ -117,3 +117,21 @@ def check_http_urls(app_configs: Any, **kwargs: Any) -> list[Warning]:
     except DatabaseError:  # not migrated yet: nothing registered to check
         return []
     return found
+
+
+E004 = Error(
+    "BearerTokenMiddleware is placed before AuthenticationMiddleware.",
+    hint="Put 'django_authflows.resource.middleware.BearerTokenMiddleware' after "
+         "'django.contrib.auth.middleware.AuthenticationMiddleware' in MIDDLEWARE.",
+    id="authflows.E004",
+)
+_BEARER_MW = "django_authflows.resource.middleware.BearerTokenMiddleware"
+_AUTH_MW = "django.contrib.auth.middleware.AuthenticationMiddleware"
+
+
+@register(Tags.security)
+def check_middleware_order(app_configs: Any, **kwargs: Any) -> list[Error]:
+    middleware = list(getattr(settings, "MIDDLEWARE", []) or [])
+    if _BEARER_MW in middleware and _AUTH_MW in middleware and middleware.index(_BEARER_MW) < middleware.index(_AUTH_MW):
+        return [E004]
+    return []

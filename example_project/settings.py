@@ -39,6 +39,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_authflows.resource.middleware.BearerTokenMiddleware",
 ]
 ROOT_URLCONF = "example_project.urls"
 TEMPLATES = [{
@@ -111,6 +112,8 @@ AUTHFLOWS = {
     "FLOWS": ["authorization_code", "pkce", "implicit", "client_credentials", "device"],
     "DEFAULT_AUDIENCE": None,
     "LOOPBACK_HTTP": not PRODUCTION,
+    # Resource-server side: the API this project's protected views accept tokens for.
+    "AUDIENCE": os.environ.get("EXAMPLE_API_AUDIENCE", "https://api.example.test/"),
 }
 SILENCED_SYSTEM_CHECKS = ["authflows.W001"]  # the demo shows the implicit flow on purpose
 EXAMPLE_API_AUDIENCE = os.environ.get("EXAMPLE_API_AUDIENCE", "https://api.example.test/")

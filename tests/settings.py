@@ -32,6 +32,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_authflows.resource.middleware.BearerTokenMiddleware",
 ]
 ROOT_URLCONF = "tests.urls"
 TEMPLATES = [{
@@ -64,5 +65,6 @@ OAUTH2_PROVIDER = oauth2_provider_settings()
 AUTHFLOWS = {
     "ISSUER": "http://testserver/",
     "FLOWS": ["authorization_code", "pkce", "client_credentials", "device"],
+    "AUDIENCE": "https://api.example.test/",
 }
 EXAMPLE_API_AUDIENCE = "https://api.example.test/"

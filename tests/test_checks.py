@@ -65,3 +65,10 @@ def test_w004_refresh_reuse(settings):
 def test_w005_all_scopes(settings):
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "DEFAULT_SCOPES": ["__all__"]}
     assert "authflows.W005" in ids(settings)
+
+
+def test_e004_middleware_order(settings):
+    assert af.check_middleware_order(None) == []
+    mw = [m for m in settings.MIDDLEWARE if "BearerTokenMiddleware" not in m]
+    settings.MIDDLEWARE = ["django_authflows.resource.middleware.BearerTokenMiddleware", *mw]
+    assert af.check_middleware_order(None) == [af.E004]

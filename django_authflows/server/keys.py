@@ -21,7 +21,7 @@ _KEY_SPECS: dict[str, dict[str, Any]] = {
     "EdDSA": {"kty": "OKP", "crv": "Ed25519"},
 }
 #: How long a process trusts its idea of the active key before asking the database again.
-ACTIVE_KEY_TTL = 30.0
+ACTIVE_KEY_TTL = 5.0
 
 _lock = threading.Lock()
 _private: dict[str, jwk.JWK] = {}  # kid -> parsed private key (immutable once created)

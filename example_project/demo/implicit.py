@@ -10,12 +10,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
 
 from . import rp
 
 CLIENT_ID = "demo-implicit"
-SCOPE = "openid profile email"
+SCOPE = "openid profile email read:messages"  # read:messages: /api/private-scoped
 SESSION_KEY = "demo_implicit"
 PENDING_KEY = "demo_implicit_pending"  # state -> nonce, for logins started from this browser
 MAX_PENDING = 5
@@ -23,9 +23,15 @@ MAX_PENDING = 5
 
 def page(request: HttpRequest, *, status: int = 200, **context: Any) -> HttpResponse:
     context.setdefault("result", request.session.get(SESSION_KEY))
+    try:
+        login_url = authorize_url(request)
+    except rp.TokenError as exc:  # discovery unreachable: no login link, say why
+        login_url, status = None, 502
+        context.setdefault("error", "server_unreachable")
+        context.setdefault("error_description", str(exc))
     return render(request, "demo/result.html", {
         "flow": "implicit", "title": "Implicit with form_post",
-        "login_url": authorize_url(request), "call_api_url": reverse("demo:implicit-call-api"),
+        "login_url": login_url, "call_api_url": reverse("demo:implicit-call-api"),
         "logout_url": reverse("demo:implicit-logout"), "client_id": CLIENT_ID, **context,
     }, status=status)
 
@@ -44,14 +50,10 @@ def authorize_url(request: HttpRequest) -> str:
     })
 
 
-@require_GET
+@require_safe
 def start(request: HttpRequest) -> HttpResponse:
-    try:
-        return page(request)
-    except rp.TokenError as exc:
-        return render(request, "demo/result.html", {
-            "flow": "implicit", "title": "Implicit with form_post", "error": "server_unreachable",
-            "error_description": str(exc)}, status=502)
+    """The login link (fresh state and nonce) and, after a login, the verified claims."""
+    return page(request)
 
 
 @csrf_exempt  # the authorization server posts here cross-site; the state (kept in the session) protects it

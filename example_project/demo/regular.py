@@ -10,13 +10,13 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
 
 from . import rp
 from .secrets import demo_secret
 
 CLIENT_ID = "demo-regular-web-app"
-SCOPE = "openid profile email offline_access"
+SCOPE = "openid profile email offline_access read:messages"  # read:messages: /api/private-scoped
 SESSION_KEY = "demo_regular"
 
 _lock = threading.Lock()
@@ -46,7 +46,7 @@ def page(request: HttpRequest, *, status: int = 200, **context: Any) -> HttpResp
     }, status=status)
 
 
-@require_GET
+@require_safe
 def login(request: HttpRequest) -> HttpResponse:
     """Send the browser to /authorize (code flow; authlib adds state, nonce and a PKCE challenge)."""
     redirect_uri = request.build_absolute_uri(reverse("demo:regular-callback"))
@@ -57,7 +57,7 @@ def login(request: HttpRequest) -> HttpResponse:
         return page(request, status=502, error="server_unreachable", error_description=str(exc))
 
 
-@require_GET
+@require_safe
 def callback(request: HttpRequest) -> HttpResponse:
     """Exchange the code (client_secret_basic), verify the tokens and keep the result in the session."""
     issuer = rp.issuer(request)
@@ -104,7 +104,7 @@ def summarise(token: dict[str, Any]) -> str:
     return rp.pretty(shown)
 
 
-@require_GET
+@require_safe
 def result(request: HttpRequest) -> HttpResponse:
     return page(request)
 

@@ -122,11 +122,14 @@ def call_api(request: HttpRequest, access_token: str) -> dict[str, Any]:
                                 headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"})
     except requests.RequestException as exc:
         return {"url": url, "status": None, "body": f"Request failed: {exc}"}
+    content_type = response.headers.get("Content-Type", "")
     try:
         body: Any = response.json()
     except ValueError:
-        body = response.text[:2000]
-    result = {"url": url, "status": response.status_code, "body": body}
+        body = f"({content_type or 'no content type'}, {len(response.content)} bytes, not JSON: not shown)"
+    result: dict[str, Any] = {"url": url, "status": response.status_code, "body": body}
+    if response.status_code == 404:
+        result["note"] = "Nothing answers at this URL: the example API is not mounted in this project."
     if "WWW-Authenticate" in response.headers:
         result["www_authenticate"] = response.headers["WWW-Authenticate"]
     return result

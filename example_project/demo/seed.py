@@ -70,7 +70,8 @@ def seed_api() -> Api:
 
 def _update(app: Application, spec: AppSpec) -> None:
     """Bring an existing application in line with ``spec``, validating like create_application does."""
-    grants = presets.normalise_grants(spec.grants) if spec.grants else list(presets.get_preset(spec.app_type).default_grants)
+    preset = presets.get_preset(spec.app_type)
+    grants = presets.normalise_grants(spec.grants) if spec.grants else list(preset.default_grants)
     presets.check_grants(spec.app_type, grants)
     app.name, app.app_type, app.grant_types = spec.name, spec.app_type, grants
     app.redirect_uris = " ".join(presets.validate_url(u, kind="Callback URL", app_type=spec.app_type)

@@ -9,16 +9,18 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
+
+from django_authflows.models import Application
 
 from . import rp
 from .seed import PASSWORD, USERNAME
 
 SPA_CLIENT_ID = "demo-spa"
-SPA_SCOPE = "openid profile email offline_access"
+SPA_SCOPE = "openid profile email offline_access read:messages"  # read:messages: /api/private-scoped
 
 
-def content_security_policy(connect: str = "") -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def content_security_policy(with_issuer: bool = False) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """No inline script anywhere in the demo: scripts, styles and fetches only from this site (and the issuer)."""
     policy = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
               "connect-src 'self'{connect}; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
@@ -27,7 +29,7 @@ def content_security_policy(connect: str = "") -> Callable[[Callable[..., HttpRe
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             response = view(request, *args, **kwargs)
-            extra = f" {origin(rp.issuer(request))}" if connect else ""
+            extra = f" {origin(rp.issuer(request))}" if with_issuer else ""  # the SPA fetches tokens and keys
             response.setdefault("Content-Security-Policy", policy.format(connect=extra))
             response.setdefault("Cache-Control", "no-store")
             return response
@@ -40,7 +42,7 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-@require_GET
+@require_safe
 @content_security_policy()
 def home(request: HttpRequest) -> HttpResponse:
     flows = [
@@ -57,14 +59,16 @@ def home(request: HttpRequest) -> HttpResponse:
          "what": "A device without a browser shows a code that you confirm on another screen.",
          "command": "python manage.py authflows demo device --client-id demo-device"},
     ]
+    client_ids = [f["client_id"] for f in flows]
+    seeded = set(Application.objects.filter(client_id__in=client_ids).values_list("client_id", flat=True))
     return render(request, "demo/home.html", {
-        "flows": flows, "username": USERNAME, "password": PASSWORD, "issuer": rp.issuer(request),
-        "audience": settings.EXAMPLE_API_AUDIENCE,
+        "flows": flows, "missing": [c for c in client_ids if c not in seeded], "username": USERNAME,
+        "password": PASSWORD, "issuer": rp.issuer(request), "audience": settings.EXAMPLE_API_AUDIENCE,
     })
 
 
-@require_GET
-@content_security_policy(connect="issuer")
+@require_safe
+@content_security_policy(with_issuer=True)
 def spa(request: HttpRequest) -> HttpResponse:
     """The SPA's HTML; configuration travels in a JSON script tag, code in spa.js (no inline script)."""
     issuer = rp.issuer(request)

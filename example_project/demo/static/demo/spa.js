@@ -44,7 +44,14 @@
     status("");
   }
 
-  function pretty(data) { return JSON.stringify(data, null, 2); }
+  function sortKeys(key, value) {
+    if (!value || typeof value !== "object" || Array.isArray(value)) return value;
+    var out = {};
+    Object.keys(value).sort().forEach(function (k) { out[k] = value[k]; });
+    return out;
+  }
+
+  function pretty(data) { return JSON.stringify(data, sortKeys, 2); }
 
   async function login() {
     var verifier = randomString(32); // 43 characters, RFC 7636 section 4.1
@@ -133,21 +140,24 @@
 
   async function callApi() {
     var out = $("api-result");
-    status("Calling the API…");
+    var apiStatus = $("api-status");
+    apiStatus.textContent = "Calling the API…";
     try {
       var response = await fetch(config.apiUrl, { headers: { Authorization: "Bearer " + accessToken, Accept: "application/json" } });
       var text = await response.text();
+      var type = response.headers.get("Content-Type") || "no content type";
       var body;
-      try { body = JSON.parse(text); } catch (e) { body = text.slice(0, 2000); }
+      try { body = JSON.parse(text); } catch (e) { body = "(" + type + ", " + text.length + " characters, not JSON: not shown)"; }
       var result = { url: config.apiUrl, status: response.status, body: body };
+      if (response.status === 404) result.note = "Nothing answers at this URL: the example API is not mounted in this project.";
       var challenge = response.headers.get("WWW-Authenticate");
       if (challenge) result.www_authenticate = challenge;
       out.textContent = pretty(result);
       $("api-result-heading").textContent = "API response: HTTP " + response.status;
-      status("API answered HTTP " + response.status + ".");
+      apiStatus.textContent = "The API answered HTTP " + response.status + ".";
     } catch (err) {
       out.textContent = pretty({ url: config.apiUrl, status: null, body: String(err) });
-      status("The API call failed.");
+      apiStatus.textContent = "The API call failed: " + String(err.message || err);
     }
     $("api-result-heading").hidden = false;
     out.hidden = false;

@@ -1,0 +1,1 @@
+"""Framework glue; the only place that imports optional frameworks."""

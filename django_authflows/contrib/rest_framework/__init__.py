@@ -1,0 +1,1 @@
+"""Django REST framework glue: authentication, permissions and decorators over resource.bearer."""

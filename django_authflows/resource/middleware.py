@@ -1,0 +1,49 @@
+"""BearerTokenMiddleware: attaches the (lazy) bearer result to every request; blocks nothing."""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
+
+from .bearer import authenticate_bearer
+from .principal import TokenPrincipal
+
+
+def _principal(request: HttpRequest) -> Any:
+    result = authenticate_bearer(request)
+    return TokenPrincipal(result.claims) if result.valid else None
+
+
+class BearerTokenMiddleware:
+    """Sets ``request.bearer`` (a :class:`~.bearer.BearerResult`) and ``request.token`` (a
+    :class:`~.principal.TokenPrincipal` or None). Validation runs only when a view looks; protected views
+    use ``@require_bearer`` or the DRF classes, which share the same memoised result.
+    Place it after ``AuthenticationMiddleware`` (authflows.E004)."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        request.bearer = SimpleLazyObject(lambda: authenticate_bearer(request))  # type: ignore[attr-defined]
+        request.token = SimpleLazyObject(lambda: _principal(request))  # type: ignore[attr-defined]
+        return self.get_response(request)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        # Async views cannot touch the ORM, so validate now (the key cache may need one query).
+        if request.META.get("HTTP_AUTHORIZATION"):
+            request.bearer = await sync_to_async(authenticate_bearer)(request)  # type: ignore[attr-defined]
+            request.token = _principal(request)  # type: ignore[attr-defined]
+        else:
+            request.bearer = authenticate_bearer(request)  # type: ignore[attr-defined]
+            request.token = None  # type: ignore[attr-defined]
+        return await self.get_response(request)  # type: ignore[misc]
