@@ -63,6 +63,6 @@ def test_consent_page_describes_the_request(logged_in, make_client, make_api):
                                         "redirect_uri": app.redirect_uri_list[0], "audience": "https://api.example.test/",
                                         "scope": "openid email read:messages"})
     html = page.content.decode()
-    assert "Acme Dashboard" in html and "See your email address" in html
+    assert "<strong>Acme Dashboard</strong> is asking to" in html and "See your email address" in html
     assert "read:messages" in html and "https://api.example.test/" in html
     assert page["X-Frame-Options"] == "DENY"

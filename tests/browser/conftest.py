@@ -1,0 +1,67 @@
+"""Playwright driving Debian's chromium (Playwright's own browser download cannot work here)."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ..live import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The example project exactly as `make demo` serves it: migrated, seeded, on a free port."""
+    with LiveServer() as live:
+        yield live
+
+
+@pytest.fixture
+def page(browser, demo):
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert not errors, errors
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def claims(page, selector: str) -> dict:
+    return json.loads(page.inner_text(selector))
+
+
+def log_in(page, username="demo", password="demo-password-123", approve=True):
+    """What a person does on our pages: the login form, then Allow (or Deny) if asked."""
+    page.wait_for_selector("input[name=username]")
+    assert page.get_attribute("label[for=id_username]", "for") == "id_username"
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()
+    if page.locator("button[name=allow]").count():
+        page.click("button[name=allow]" if approve else "button[name=deny]")
+        page.wait_for_load_state()
