@@ -4,6 +4,7 @@ from __future__ import annotations
 from .api import Api, ClientGrant
 from .application import Application
 from .consent import Consent
+from .device import DeviceGrant
 from .keys import SigningKey
 
-__all__ = ["Api", "Application", "ClientGrant", "Consent", "SigningKey"]
+__all__ = ["Api", "Application", "ClientGrant", "Consent", "DeviceGrant", "SigningKey"]

@@ -1,8 +1,12 @@
 """The oauthlib server and the Django <-> oauthlib bridge (DOT's OAuthLibCore, with JSON bodies)."""
 from __future__ import annotations
 
+import codecs
 import json
 from typing import Any
+from urllib.parse import parse_qsl
+
+from django.core.exceptions import BadRequest, RequestDataTooBig
 
 from django.http import HttpRequest
 from oauthlib.oauth2.rfc6749 import errors
@@ -52,6 +56,8 @@ def parse_body(request: HttpRequest) -> list[tuple[str, str]]:
     if content_type == "application/json":
         try:
             data = json.loads(request.body.decode("utf-8"))
+        except (RequestDataTooBig, BadRequest):
+            raise BodyError("The request body is too large.") from None
         except (UnicodeDecodeError, ValueError):
             raise BodyError("The request body is not valid JSON.") from None
         if not isinstance(data, dict):
@@ -64,21 +70,42 @@ def parse_body(request: HttpRequest) -> list[tuple[str, str]]:
                 raise BodyError(f"The parameter {key!r} must be a string.")
             pairs.append((key, str(value)))
     else:
-        try:
-            lists = list(request.POST.lists())
-        except Exception as exc:  # Django raises several types for a body it cannot parse
-            raise BodyError("The request body cannot be parsed as a form.") from exc
-        pairs = []
-        for key, values in lists:
-            if len(values) > 1 and key not in REPEATABLE:
+        pairs = _form_pairs(request)
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen and key not in REPEATABLE:
                 raise BodyError(f"The parameter {key!r} is included more than once.")
-            pairs.extend((key, v) for v in values)
+            seen.add(key)
     if len(pairs) > MAX_BODY_PARAMS:
         raise BodyError("Too many parameters.")
     for key, value in pairs:
         if "\x00" in key or "\x00" in value:
             raise BodyError("Parameters must not contain NUL characters.")
     return pairs
+
+
+def _form_pairs(request: HttpRequest) -> list[tuple[str, str]]:
+    """``application/x-www-form-urlencoded`` in any charset (Django 5 accepts only UTF-8, and device
+    clients send ``charset=ISO-8859-1`` and others), or ``multipart/form-data`` through Django."""
+    if (request.content_type or "").lower() == "multipart/form-data":
+        try:
+            return [(k, v) for k, values in request.POST.lists() for v in values]
+        except Exception as exc:  # Django raises several types for a body it cannot parse
+            raise BodyError("The request body cannot be parsed as a form.") from exc
+    charset = request.content_params.get("charset", "utf-8")
+    try:
+        codecs.lookup(charset)
+        body = request.body
+    except LookupError:
+        raise BodyError(f"Unknown charset {charset!r}.") from None
+    except (RequestDataTooBig, BadRequest):
+        raise BodyError("The request body is too large.") from None
+    try:
+        text = body.decode(charset)
+        return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="strict",
+                         max_num_fields=MAX_BODY_PARAMS)
+    except (UnicodeDecodeError, ValueError):
+        raise BodyError(f"The request body is not a valid {charset} form.") from None
 
 
 class AuthflowsOAuthLibCore(OAuthLibCore):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from django.urls import path
 
+from .flows.device.authorization import DeviceAuthorizationView
+from .flows.device.views import ActivateView
 from .views.authorize import AuthorizeView
 from .views.discovery import jwks, openid_configuration
 from .views.login import LoginView
@@ -17,5 +19,7 @@ urlpatterns = [
     path("authorize", AuthorizeView.as_view(), name="authorize"),
     path("oauth/token", TokenView.as_view(), name="token"),
     path("userinfo", UserInfoView.as_view(), name="userinfo"),
+    path("oauth/device/code", DeviceAuthorizationView.as_view(), name="device_code"),
+    path("activate", ActivateView.as_view(), name="activate"),
     path("login", LoginView.as_view(), name="login"),
 ]

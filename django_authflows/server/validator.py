@@ -22,6 +22,11 @@ _GRANT_FLOWS = {
 }
 
 
+def refresh_allowed(request: Request) -> bool:
+    client = request.client
+    return "offline_access" in (request.scopes or []) and client is not None and client.has_grant(presets.REFRESH_TOKEN)
+
+
 class AuthflowsValidator(
     ClientCredentialsValidatorMixin,
     ImplicitValidatorMixin,
@@ -52,6 +57,13 @@ class AuthflowsValidator(
             raise exc.oauth_error(request) from None
         request.scopes = audience.user_scopes(client, api, list(scopes))
         return True
+
+    def save_bearer_token(self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any) -> Any:
+        """oauthlib offers a refresh token to every code exchange: keep it only with ``offline_access``
+        for an application that has the refresh grant (as Auth0)."""
+        if "refresh_token" in token and not refresh_allowed(request):
+            del token["refresh_token"]
+        return super().save_bearer_token(token, request, *args, **kwargs)
 
     def get_default_scopes(self, client_id: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
         return ["openid"] if request.grant_type != "client_credentials" else []

@@ -6,7 +6,9 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from ...presets import DEVICE_CODE
 from ..core import BodyError, get_core
+from ..flows.device.polling import poll
 from ..responses import NO_STORE, json_error
 
 
@@ -24,9 +26,11 @@ class TokenView(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         core = get_core()
         try:
-            core.extract_body(request)
+            params = core.extract_body(request)
         except BodyError as exc:
             return json_error("invalid_request", str(exc))
+        if dict(params).get("grant_type") == DEVICE_CODE:
+            return poll(request, dict(params))
         _uri, headers, body, status = core.create_token_response(request)
         response = HttpResponse(body, status=status, content_type="application/json")
         for key, value in {**headers, **NO_STORE}.items():

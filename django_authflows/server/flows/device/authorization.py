@@ -1,0 +1,108 @@
+"""POST /oauth/device/code (RFC 8628 §3.1, §3.2): a device asks for a device code and a user code."""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.views import View
+from django.views.decorators.csrf import csrf_exempt
+from oauthlib.common import Request
+
+from ....conf import authflows_settings
+from ....issuer import ISSUER_HEADER, issuer_for
+from ....models import DeviceGrant
+from ....models.device import hash_device_code
+from .... import presets, signals
+from ... import audience
+from ...core import BodyError, get_core, parse_body
+from ...responses import NO_STORE, json_error
+from .codes import display, generate_device_code, normalise_user_code
+
+
+def _authenticate(request: HttpRequest, params: dict[str, str]) -> Any:
+    """Public clients identify with client_id; confidential ones must authenticate (RFC 8628 §3.1)."""
+    validator = get_core().server.request_validator
+    oauth_request = Request(request.build_absolute_uri(), http_method="POST",
+                            headers={"HTTP_AUTHORIZATION": request.META.get("HTTP_AUTHORIZATION", ""),
+                                     ISSUER_HEADER: issuer_for(request)})
+    oauth_request.client_id = params.get("client_id")
+    oauth_request.client_secret = params.get("client_secret")
+    oauth_request.client = None
+    if validator.client_authentication_required(oauth_request):
+        ok = validator.authenticate_client(oauth_request)
+    else:
+        ok = validator.authenticate_client_id(oauth_request.client_id, oauth_request)
+    return oauth_request.client if ok else None
+
+
+@method_decorator(csrf_exempt, name="dispatch")
+class DeviceAuthorizationView(View):
+    """Answers device_code, user_code, verification_uri(_complete), expires_in and interval."""
+
+    http_method_names = ["post", "options"]
+
+    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return json_error("invalid_request", "Use POST.", status=405)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if "device" not in authflows_settings.FLOWS:
+            return json_error("unsupported_grant_type", "The device flow is not enabled.")
+        try:
+            params = dict(parse_body(request))
+        except BodyError as exc:
+            return json_error("invalid_request", str(exc))
+        if not params.get("client_id") and not request.META.get("HTTP_AUTHORIZATION"):
+            return json_error("invalid_request", "client_id is required.")
+        client = _authenticate(request, params)
+        if client is None:
+            return json_error("invalid_client", "Client authentication failed.", status=401)
+        if not client.has_grant(presets.DEVICE_CODE):
+            return json_error("unauthorized_client",
+                              f'The application "{client.name}" does not have the device code grant.')
+        try:
+            api = audience.get_api(audience.requested_identifier(params))
+        except audience.AudienceError as exc:
+            return json_error("access_denied", exc.description, status=403)
+        requested = params.get("scope", "openid").split()
+        scopes = audience.user_scopes(client, api, requested)
+        return self.create(request, client, api, scopes)
+
+    def create(self, request: HttpRequest, client: Any, api: Any, scopes: list[str]) -> JsonResponse:
+        lifetimes = authflows_settings.LIFETIMES
+        adapter = authflows_settings.ADAPTER()
+        device_code = generate_device_code()
+        for _attempt in range(5):  # a user-code collision among live grants is rare; draw again
+            user_code = normalise_user_code(adapter.generate_user_code())
+            if user_code is None:
+                raise ValueError("ADAPTER.generate_user_code() must return 8 base-20 characters.")
+            if DeviceGrant.objects.filter(user_code=user_code, expires__gt=timezone.now()).exists():
+                continue
+            try:
+                with transaction.atomic():
+                    grant = DeviceGrant.objects.create(
+                        application=client, device_code_hash=hash_device_code(device_code), user_code=user_code,
+                        scope=" ".join(scopes), audience=api.identifier if api else "",
+                        interval=lifetimes["device_interval"],
+                        expires=timezone.now() + datetime.timedelta(seconds=lifetimes["device_code"]))
+                break
+            except IntegrityError:
+                continue
+        else:
+            return json_error("slow_down", "Try again.", status=503)
+        signals.device_authorization_requested.send(sender=DeviceGrant, grant_id=grant.pk, client_id=client.client_id)
+        uri = request.build_absolute_uri(reverse("authflows:activate"))
+        issuer = authflows_settings.ISSUER
+        if issuer:  # the configured public URL wins over the Host header
+            uri = issuer + reverse("authflows:activate").lstrip("/")
+        body = {"device_code": device_code, "user_code": display(user_code), "verification_uri": uri,
+                "verification_uri_complete": f"{uri}?user_code={display(user_code)}",
+                "expires_in": lifetimes["device_code"], "interval": grant.interval}
+        response = JsonResponse(body)
+        for key, value in NO_STORE.items():
+            response[key] = value
+        return response
