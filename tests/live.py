@@ -29,7 +29,7 @@ class LiveServer:
     PostgreSQL/Redis given through ``env`` (DATABASE_URL, REDIS_URL)."""
 
     def __init__(self, env: dict[str, str] | None = None, *, seed: bool = True, gunicorn: bool = False,
-                 workers: int = 2, database_dir: str | None = None) -> None:
+                 workers: int = 2, threads: int = 1, database_dir: str | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._tmp = database_dir or tempfile.mkdtemp(prefix="authflows-live-")
@@ -38,7 +38,7 @@ class LiveServer:
                     "AUTHFLOWS_ISSUER": self.url + "/", "EXAMPLE_API_AUDIENCE": "https://api.example.test/",
                     "DJANGO_SETTINGS_MODULE": "example_project.settings", "PYTHONUNBUFFERED": "1",
                     **(env or {})}
-        self.seed, self.gunicorn, self.workers = seed, gunicorn, workers
+        self.seed, self.gunicorn, self.workers, self.threads = seed, gunicorn, workers, threads
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = Path(self._tmp) / "server.log"
 
@@ -58,7 +58,7 @@ class LiveServer:
             self.manage("seed_demo", "--base-url", self.url)
         if self.gunicorn:
             cmd = [sys.executable, "-m", "gunicorn", "example_project.wsgi", "-b", f"127.0.0.1:{self.port}",
-                   "-w", str(self.workers), "--access-logfile", "-"]
+                   "-w", str(self.workers), "--threads", str(self.threads), "--access-logfile", "-"]
         else:
             cmd = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
         self._log = open(self.log_path, "wb")

@@ -75,3 +75,26 @@ def test_authlib_code_confidential_client_with_basic_auth(server):
     token = client.fetch_token(meta["token_endpoint"], authorization_response=callback)
     assert token["token_type"] == "Bearer" and "id_token" in token
     assert f"iss={requests.utils.quote(meta['issuer'], safe='')}" in callback
+
+
+def test_authlib_client_credentials_calls_the_api(server):
+    app = server.manage_json("authflows", "apps", "create", "--name", "Authlib M2M", "--type", "m2m",
+                             "--api", "https://api.example.test/", "--scopes", "read:messages")
+    client = OAuth2Session(app["client_id"], app["client_secret"], token_endpoint_auth_method="client_secret_post")
+    token = client.fetch_token(server.url + "/oauth/token", grant_type="client_credentials",
+                               audience="https://api.example.test/")
+    assert token["scope"] == "read:messages" and "refresh_token" not in token
+    for path in ("/api/private-scoped", "/api/drf/private-scoped"):
+        response = client.get(server.url + path)
+        assert response.status_code == 200, response.text
+        assert response.json()["sub"] == f"{app['client_id']}@clients"
+
+
+def test_demo_m2m_command(server):
+    secret = server.manage("shell", "-c", "from example_project.demo.secrets import demo_secret;"
+                                          "print(demo_secret('demo-m2m'))").split()[-1]
+    result = server.manage_json("authflows", "demo", "m2m", "--client-id", "demo-m2m", "--client-secret", secret,
+                                "--base-url", server.url)
+    assert result["api"]["status"] == 200
+    assert result["access_token_claims"]["gty"] == "client-credentials"
+    assert result["id_token_claims"] is None

@@ -85,7 +85,19 @@ class Command(BaseCommand):
         rotate.add_argument("--prepare", action="store_true", help="only publish a next key")
         keys.add_parser("retire").add_argument("kid")
 
-        for sub in (apps, apis, grants, keys):
+        demo = groups.add_parser("demo", help="example clients").add_subparsers(dest="action", required=True)
+        device = demo.add_parser("device", help="act as a device (RFC 8628) and call the API")
+        device.add_argument("--client-id", required=True)
+        device.add_argument("--scope", default="openid profile offline_access read:messages")
+        m2m = demo.add_parser("m2m", help="get a client-credentials token and call the API")
+        m2m.add_argument("--client-id", required=True)
+        m2m.add_argument("--client-secret", required=True)
+        for sub_parser in (device, m2m):
+            sub_parser.add_argument("--audience", default=None, help="the API identifier (default: settings)")
+            sub_parser.add_argument("--base-url", default=None, help="the server (default: AUTHFLOWS['ISSUER'])")
+            sub_parser.add_argument("--api-url", default=None, help="default: BASE/api/private-scoped")
+
+        for sub in (apps, apis, grants, keys, demo):
             for action_parser in sub.choices.values():
                 action_parser.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -199,6 +211,51 @@ class Command(BaseCommand):
 
         key = keys.retire(o["kid"])
         self.emit({"kid": key.kid, "alg": key.alg, "state": key.state}, o)
+
+
+    # -- demo ------------------------------------------------------------------------------------
+    def _demo_base(self, o: dict[str, Any]) -> tuple[str, str, str | None]:
+        from django.conf import settings
+
+        from ...conf import authflows_settings
+
+        base = (o["base_url"] or authflows_settings.ISSUER or "http://127.0.0.1:8000/").rstrip("/") + "/"
+        aud = o["audience"] or authflows_settings.AUDIENCE or getattr(settings, "EXAMPLE_API_AUDIENCE", None)
+        return base, o["api_url"] or base + "api/private-scoped", aud
+
+    def _demo_result(self, token: dict[str, Any], api_url: str, o: dict[str, Any]) -> None:
+        from ..demo_clients import call_api, decode
+
+        status, body = call_api(api_url, token["access_token"])
+        payload = {"access_token_claims": decode(token["access_token"]),
+                   "id_token_claims": decode(token["id_token"]) if "id_token" in token else None,
+                   "refresh_token_issued": "refresh_token" in token,
+                   "api": {"url": api_url, "status": status, "body": body}}
+        self.emit(payload, {**o, "json": True})
+
+    def demo_device(self, o: dict[str, Any]) -> None:
+        from ..demo_clients import run_device
+
+        base, api_url, aud = self._demo_base(o)
+        say = self.stderr.write if o["json"] else self.stdout.write
+        try:
+            token = run_device(base, o["client_id"], scope=o["scope"], audience=aud, out=say)
+        except (RuntimeError, OSError) as exc:
+            raise CommandError(str(exc)) from None
+        say("Approved. Tokens (decoded) and the API's answer:")
+        self._demo_result(token, api_url, o)
+
+    def demo_m2m(self, o: dict[str, Any]) -> None:
+        from ..demo_clients import run_m2m
+
+        base, api_url, aud = self._demo_base(o)
+        if not aud:
+            raise CommandError("Give --audience (the API identifier).")
+        try:
+            token = run_m2m(base, o["client_id"], o["client_secret"], audience=aud)
+        except (RuntimeError, OSError) as exc:
+            raise CommandError(str(exc)) from None
+        self._demo_result(token, api_url, o)
 
 
 def _text(value: Any) -> str:
