@@ -54,10 +54,11 @@ def home(request: HttpRequest) -> HttpResponse:
          "what": "The authorization server posts the ID token and access token straight to the app's callback."},
         {"name": "Client Credentials", "client_id": "demo-m2m", "url": None,
          "what": "A machine-to-machine client authenticates with its secret; no user is involved.",
-         "command": "python manage.py authflows demo m2m --client-id demo-m2m"},
+         "command": ".venv/bin/python manage.py authflows demo m2m --client-id demo-m2m "
+                    "--client-secret SECRET_PRINTED_BY_MAKE_DEMO"},
         {"name": "Device Authorization", "client_id": "demo-device", "url": None,
          "what": "A device without a browser shows a code that you confirm on another screen.",
-         "command": "python manage.py authflows demo device --client-id demo-device"},
+         "command": ".venv/bin/python manage.py authflows demo device --client-id demo-device"},
     ]
     client_ids = [f["client_id"] for f in flows]
     seeded = set(Application.objects.filter(client_id__in=client_ids).values_list("client_id", flat=True))
