@@ -5,6 +5,7 @@ from .api import Api, ClientGrant
 from .application import Application
 from .consent import Consent
 from .device import DeviceGrant
+from .family import TokenFamily
 from .keys import SigningKey
 
-__all__ = ["Api", "Application", "ClientGrant", "Consent", "DeviceGrant", "SigningKey"]
+__all__ = ["Api", "Application", "ClientGrant", "Consent", "DeviceGrant", "SigningKey", "TokenFamily"]
