@@ -37,13 +37,38 @@ def create_api(*, name: str, identifier: str, scopes: list[str] | str = (), toke
                               allow_offline_access=allow_offline_access)
 
 
-def create_client_grant(app: Application, api: Api, scopes: list[str]) -> ClientGrant:
-    """Authorise a machine-to-machine application on an API with some of its permissions."""
+def update_api(api: Api, *, name: str, scopes: list[str] | str = (), token_lifetime: int | None = None,
+               signing_alg: str = "RS256", allow_offline_access: bool = True) -> Api:
+    """Change an API; its identifier stays (tokens carry it as ``aud``). A permission removed from the
+    API is removed from the client grants that held it, so no client keeps a scope the API lost."""
+    if signing_alg not in {"RS256", "ES256", "EdDSA"}:
+        raise ValueError("The signing algorithm must be RS256, ES256 or EdDSA.")
+    if token_lifetime is not None and token_lifetime <= 0:
+        raise ValueError("The token lifetime is a positive number of seconds.")
+    api.name = name.strip() or api.identifier
+    api.scopes = parse_scopes(scopes)
+    api.token_lifetime, api.signing_alg, api.allow_offline_access = token_lifetime, signing_alg, allow_offline_access
+    api.save()
+    kept = set(api.scope_values)
+    for grant in api.client_grants.all():
+        if not set(grant.scopes) <= kept:
+            grant.scopes = [s for s in grant.scopes if s in kept]
+            grant.save(update_fields=["scopes"])
+    return api
+
+
+def check_client_grant(app: Application, api: Api, scopes: list[str]) -> None:
+    """The rules of a client grant: the API's own permissions, an application with client credentials."""
     unknown = [s for s in scopes if s not in api.scope_values]
     if unknown:
         raise ValueError(f"The API {api.identifier} has no permission {', '.join(unknown)}.")
     if not app.has_grant("client_credentials"):
         raise ValueError(f"{app.name} does not use the client credentials grant.")
+
+
+def create_client_grant(app: Application, api: Api, scopes: list[str]) -> ClientGrant:
+    """Authorise a machine-to-machine application on an API with some of its permissions."""
+    check_client_grant(app, api, scopes)
     grant, _ = ClientGrant.objects.update_or_create(application=app, api=api, defaults={"scopes": list(scopes)})
     return grant
 

@@ -101,13 +101,15 @@ def test_errors_are_command_errors(args, message):
 
 def test_keys_list_and_rotate():
     first = run_json("keys", "list")["keys"]
-    assert [k["state"] for k in first] == ["active"]
+    assert sorted(k["state"] for k in first) == ["active", "next"]
     nxt = run_json("keys", "rotate", "--prepare")
-    assert nxt["state"] == "next"
+    assert nxt["state"] == "next" and nxt["kid"] in {k["kid"] for k in first}
     rotated = run_json("keys", "rotate")
     assert rotated["kid"] == nxt["kid"] and rotated["state"] == "active"
     states = sorted(k["state"] for k in run_json("keys", "list")["keys"])
-    assert states == ["active", "retired"]
+    assert states == ["active", "next", "retired"]
+    retired = run_json("keys", "retire", nxt["kid"])
+    assert retired["state"] == "retired"
 
 
 def test_table_output():

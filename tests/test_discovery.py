@@ -40,26 +40,26 @@ def test_issuer_derived_from_the_request_keeps_the_trailing_slash(client, settin
 
 def test_jwks_publishes_public_keys_only(client):
     body = client.get("/.well-known/jwks.json").json()
-    assert len(body["keys"]) == 1
-    key = body["keys"][0]
-    assert {"kid", "alg", "use", "kty", "n", "e"} <= set(key)
-    assert key["alg"] == "RS256" and key["use"] == "sig"
-    assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)
+    assert len(body["keys"]) == 2  # the active key and the next one, published before it signs
+    for key in body["keys"]:
+        assert {"kid", "alg", "use", "kty", "n", "e"} <= set(key)
+        assert key["alg"] == "RS256" and key["use"] == "sig"
+        assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key)
 
 
 def test_private_keys_are_encrypted_at_rest(client):
     client.get("/.well-known/jwks.json")
-    record = keys.SigningKey.objects.get()
-    assert "PRIVATE KEY" not in record.private_key
-    assert record.state == "active"
+    records = list(keys.SigningKey.objects.all())
+    assert sorted(r.state for r in records) == ["active", "next"]
+    assert all("PRIVATE KEY" not in r.private_key for r in records)
 
 
-def test_next_and_retired_keys_are_published(client):
-    first = client.get("/.well-known/jwks.json").json()["keys"][0]["kid"]
-    nxt = keys.prepare_next()
-    kids = {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]}
-    assert kids == {first, nxt.kid}
+def test_rotation_promotes_the_published_next_key(client):
+    client.get("/.well-known/jwks.json")
+    first = keys.active_key()[0]
+    nxt = keys.SigningKey.objects.get(state="next")
     keys.rotate()
-    kids = {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]}
-    assert kids == {first, nxt.kid}
     assert keys.active_key()[0] == nxt.kid
+    newest = keys.SigningKey.objects.get(state="next")
+    kids = {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]}
+    assert kids == {first, nxt.kid, newest.kid}  # retired (still has live tokens), active, next

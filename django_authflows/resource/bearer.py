@@ -12,6 +12,7 @@ from jwcrypto.common import JWException, base64url_decode
 
 from ..conf import authflows_settings
 from ..issuer import issuer_for
+from ..revocation import is_denied
 from .keys import key_cache
 
 #: Asymmetric algorithms only: ``none`` and HS256 made with a public key are refused (RFC 8725 §3.1).
@@ -63,7 +64,8 @@ def extract_token(request: HttpRequest) -> tuple[str | None, BearerResult | None
     return token, None
 
 
-def verify_jwt(token: str, *, issuer: str, audience: str | None, typ: str = "at+jwt") -> BearerResult:
+def verify_jwt(token: str, *, issuer: str, audience: str | None, typ: str = "at+jwt",
+               check_expiry: bool = True) -> BearerResult:
     """Signature (allowlisted alg, known kid), ``typ``, ``iss``, ``aud``, ``exp``/``nbf``."""
     parts = token.split(".")
     if len(parts) != 3:
@@ -77,7 +79,7 @@ def verify_jwt(token: str, *, issuer: str, audience: str | None, typ: str = "at+
     alg, kid = header.get("alg"), header.get("kid")
     if alg not in ALLOWED_ALGS or not isinstance(kid, str):
         return _fail("The access token is signed with an algorithm or key that is not accepted.")
-    if str(header.get("typ", "")).lower() not in {typ, f"application/{typ}"}:
+    if str(header.get("typ", "")).lower() not in {typ.lower(), f"application/{typ.lower()}"}:
         return _fail("Only access tokens are accepted.")
     found = key_cache.get(kid)
     if found is None or (found[0] and found[0] != alg):
@@ -93,7 +95,7 @@ def verify_jwt(token: str, *, issuer: str, audience: str | None, typ: str = "at+
         return _fail("The access token is malformed.")
     now = time.time()
     exp, nbf = claims.get("exp"), claims.get("nbf")
-    if not isinstance(exp, (int, float)) or exp + LEEWAY < now:
+    if not isinstance(exp, (int, float)) or (check_expiry and exp + LEEWAY < now):
         return _fail("The access token expired.")
     if isinstance(nbf, (int, float)) and nbf - LEEWAY > now:
         return _fail("The access token is not valid yet.")
@@ -118,5 +120,7 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None) -> Be
         assert token is not None
         expected = audience if audience is not None else authflows_settings.AUDIENCE
         result = verify_jwt(token, issuer=authflows_settings.ISSUER or issuer_for(request), audience=expected)
+    if result.valid and authflows_settings.CHECK_REVOCATION and is_denied(token):
+        result = _fail("The access token has been revoked.")
     cache[audience] = result
     return result

@@ -95,7 +95,11 @@ def _create_first_active(alg: str) -> SigningKey:
         # Two processes starting at once: the second sees the first's key under the lock.
         existing = (SigningKey.objects.select_for_update().filter(alg=alg, state=SigningKey.ACTIVE)
                     .order_by("-activated").first())
-        return existing or create_key(alg, SigningKey.ACTIVE)
+        if existing is not None:
+            return existing
+        record = create_key(alg, SigningKey.ACTIVE)
+        prepare_next(alg)  # published from the start, so the first rotation breaks no cached key set
+        return record
 
 
 def published_jwks() -> dict[str, list[dict[str, Any]]]:
@@ -116,10 +120,9 @@ def _longest_token_lifetime() -> int:
 
 
 def rotate(alg: str | None = None) -> SigningKey:
-    """Promote the next key (creating and publishing one if there is none) and retire the active one.
-
-    Clients that cache the key set see a ``next`` key before it signs anything when rotation is done in
-    two steps (``keys rotate --prepare`` then ``keys rotate``)."""
+    """Promote the published ``next`` key, retire the active one (still published until its tokens
+    expire) and publish a new ``next`` key: a key is always in the key set before it signs anything,
+    so APIs that cache the key set never meet an unknown kid."""
     alg = alg or authflows_settings.SIGNING_ALG
     with transaction.atomic():
         nxt = SigningKey.objects.select_for_update().filter(alg=alg, state=SigningKey.NEXT).first()
@@ -129,6 +132,7 @@ def rotate(alg: str | None = None) -> SigningKey:
         SigningKey.objects.filter(alg=alg, state=SigningKey.ACTIVE).update(state=SigningKey.RETIRED, retired=now)
         nxt.state, nxt.activated = SigningKey.ACTIVE, now
         nxt.save(update_fields=["state", "activated"])
+        create_key(alg, SigningKey.NEXT)
     forget_cached_keys()
     return nxt
 

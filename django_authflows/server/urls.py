@@ -6,6 +6,10 @@ from django.urls import path
 from .flows.device.authorization import DeviceAuthorizationView
 from .flows.device.views import ActivateView
 from .views.authorize import AuthorizeView
+from .views.consents import AuthorizedAppsView
+from .views.introspect import IntrospectView
+from .views.logout import LogoutView
+from .views.revoke import RevokeView
 from .views.discovery import jwks, openid_configuration
 from .views.login import LoginView
 from .views.token import TokenView
@@ -19,6 +23,10 @@ urlpatterns = [
     path("authorize", AuthorizeView.as_view(), name="authorize"),
     path("oauth/token", TokenView.as_view(), name="token"),
     path("userinfo", UserInfoView.as_view(), name="userinfo"),
+    path("oauth/revoke", RevokeView.as_view(), name="revoke"),
+    path("oauth/introspect", IntrospectView.as_view(), name="introspect"),
+    path("v2/logout", LogoutView.as_view(), name="logout"),
+    path("account/authorized-apps", AuthorizedAppsView.as_view(), name="authorized-apps"),
     path("oauth/device/code", DeviceAuthorizationView.as_view(), name="device_code"),
     path("activate", ActivateView.as_view(), name="activate"),
     path("login", LoginView.as_view(), name="login"),

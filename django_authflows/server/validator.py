@@ -13,6 +13,7 @@ from .clients import ClientAuthenticationMixin
 from .flows.client_credentials import ClientCredentialsValidatorMixin
 from .flows.implicit import ImplicitValidatorMixin
 from .flows.pkce import PKCEValidatorMixin
+from .flows.refresh import RefreshTokenValidatorMixin
 from .oidc import IDTokenMixin
 
 _GRANT_FLOWS = {
@@ -23,13 +24,17 @@ _GRANT_FLOWS = {
 
 
 def refresh_allowed(request: Request) -> bool:
+    """With ``offline_access`` granted (a refresh keeps its family even when it narrows the scopes)."""
     client = request.client
-    return "offline_access" in (request.scopes or []) and client is not None and client.has_grant(presets.REFRESH_TOKEN)
+    if client is None or not client.has_grant(presets.REFRESH_TOKEN):
+        return False
+    return request.grant_type == "refresh_token" or "offline_access" in (request.scopes or [])
 
 
 class AuthflowsValidator(
     ClientCredentialsValidatorMixin,
     ImplicitValidatorMixin,
+    RefreshTokenValidatorMixin,
     PKCEValidatorMixin,
     IDTokenMixin,
     ClientAuthenticationMixin,

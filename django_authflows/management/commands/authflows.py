@@ -85,6 +85,9 @@ class Command(BaseCommand):
         rotate.add_argument("--prepare", action="store_true", help="only publish a next key")
         keys.add_parser("retire").add_argument("kid")
 
+        groups.add_parser("cleanup", help="delete expired codes, grants and tokens (cron-safe)").add_argument(
+            "--json", action="store_true", help="print one JSON object")
+
         demo = groups.add_parser("demo", help="example clients").add_subparsers(dest="action", required=True)
         device = demo.add_parser("device", help="act as a device (RFC 8628) and call the API")
         device.add_argument("--client-id", required=True)
@@ -102,6 +105,11 @@ class Command(BaseCommand):
                 action_parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["group"] == "cleanup":
+            from ...cleanup import cleanup
+
+            self.emit(cleanup(), {"json": options.get("json", False)})
+            return
         method = getattr(self, f"{options['group']}_{options['action'].replace('-', '_')}")
         try:
             method(options)

@@ -1,15 +1,32 @@
 """/oauth/token (RFC 6749 §3.2): form or JSON bodies, JSON answers, no caching."""
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
+import time
+
+from cryptography.fernet import Fernet, InvalidToken
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from ...conf import authflows_settings
 from ...presets import DEVICE_CODE
+from ...revocation import token_checksum
 from ..core import BodyError, get_core
 from ..flows.device.polling import poll
+from ..flows.refresh import INVALID_REFRESH, ReusedWithinLeeway
 from ..responses import NO_STORE, json_error
+
+_SUCCESSOR = "authflows:successor:"
+
+
+def _fernet() -> Fernet:
+    digest = hashlib.sha256(b"django_authflows.successor:" + authflows_settings.KEY_ENCRYPTION_SECRET.encode())
+    return Fernet(base64.urlsafe_b64encode(digest.digest()))
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -26,14 +43,47 @@ class TokenView(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         core = get_core()
         try:
-            params = core.extract_body(request)
+            params = dict(core.extract_body(request))
         except BodyError as exc:
             return json_error("invalid_request", str(exc))
-        if dict(params).get("grant_type") == DEVICE_CODE:
-            return poll(request, dict(params))
-        _uri, headers, body, status = core.create_token_response(request)
+        if params.get("grant_type") == DEVICE_CODE:
+            return poll(request, params)
+        try:
+            _uri, headers, body, status = core.create_token_response(request)
+        except ReusedWithinLeeway:
+            return self.successor(params.get("refresh_token", ""))
+        if status == 200 and params.get("grant_type") == "refresh_token":
+            self.remember_successor(params.get("refresh_token", ""), body)
         response = HttpResponse(body, status=status, content_type="application/json")
         for key, value in {**headers, **NO_STORE}.items():
             if key.lower() not in {"content-type", "location"}:
                 response[key] = value
+        return response
+
+    @staticmethod
+    def remember_successor(refresh_token: str, body: str) -> None:
+        """Within AUTHFLOWS['REFRESH_REUSE_LEEWAY'] a replay of the rotated token gets the same answer
+        (two tabs refreshing at once) instead of revoking the family; kept encrypted, briefly."""
+        leeway = authflows_settings.REFRESH_REUSE_LEEWAY
+        if leeway and refresh_token:
+            cache.set(_SUCCESSOR + token_checksum(refresh_token), _fernet().encrypt(body.encode()).decode(), leeway)
+
+    @staticmethod
+    def successor(refresh_token: str) -> HttpResponse:
+        key = _SUCCESSOR + token_checksum(refresh_token)
+        deadline = time.monotonic() + 2.0  # the winning request may still be writing its answer
+        while True:
+            stored = cache.get(key)
+            if stored is not None or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        try:
+            body = json.loads(_fernet().decrypt(stored.encode())) if stored else None
+        except (InvalidToken, ValueError):
+            body = None
+        if body is None:
+            return json_error("invalid_grant", INVALID_REFRESH)
+        response = HttpResponse(json.dumps(body), content_type="application/json")
+        for key_, value in NO_STORE.items():
+            response[key_] = value
         return response

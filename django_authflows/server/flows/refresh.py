@@ -1,0 +1,76 @@
+"""Refresh tokens (RFC 6749 §6, RFC 9700 §4.14): rotation, reuse detection, idle and absolute lifetimes."""
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import F
+from django.utils import timezone
+from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749 import errors
+from oauth2_provider.models import get_refresh_token_model
+from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from ...conf import authflows_settings
+from ...models import TokenFamily
+from ...revocation import revoke_family, token_checksum
+from .. import audience
+
+#: auth0-spa-js falls back to a new login when the description contains "invalid refresh token".
+INVALID_REFRESH = "Unknown or invalid refresh token."
+
+
+class ReusedWithinLeeway(Exception):
+    """A rotated token replayed inside AUTHFLOWS['REFRESH_REUSE_LEEWAY']: answer with its successor."""
+
+
+def invalid(request: Request) -> errors.InvalidGrantError:
+    return errors.InvalidGrantError(description=INVALID_REFRESH, request=request)
+
+
+class RefreshTokenValidatorMixin(OAuth2Validator):
+    """Every use rotates; a rotated token used again revokes its whole family (unless inside the leeway)."""
+
+    def validate_refresh_token(self, refresh_token: str, client: Any, request: Request,
+                               *args: Any, **kwargs: Any) -> bool:
+        rt = (get_refresh_token_model().objects.filter(token_checksum=token_checksum(refresh_token))
+              .select_related("access_token", "user").order_by(F("revoked").desc(nulls_first=True)).first())
+        if rt is None or rt.application_id != client.pk:  # another client's token looks unknown
+            raise invalid(request)
+        now = timezone.now()
+        if rt.revoked is not None:
+            leeway = authflows_settings.REFRESH_REUSE_LEEWAY
+            if leeway and rt.revoked > now - datetime.timedelta(seconds=leeway):
+                raise ReusedWithinLeeway()
+            # RFC 9700 §4.14.2: a rotated token used again means it leaked; revoke the family.
+            revoke_family(rt.token_family)
+            raise invalid(request)
+        family = TokenFamily.objects.filter(family=rt.token_family).first() if rt.token_family else None
+        lifetimes = authflows_settings.LIFETIMES
+        if (family is None or family.revoked is not None
+                or family.created + datetime.timedelta(seconds=lifetimes["refresh_token_absolute"]) <= now
+                or rt.created + datetime.timedelta(seconds=lifetimes["refresh_token_idle"]) <= now):
+            raise invalid(request)
+        request.user = rt.user
+        request.refresh_token = refresh_token
+        request.refresh_token_instance = rt
+        request.authflows_session = family.session
+        request.authflows_family = family
+        request.authflows_api = audience.get_api(family.audience or None)
+        return True
+
+    def get_original_scopes(self, refresh_token: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
+        rt = request.refresh_token_instance
+        if rt.access_token is not None:
+            return rt.access_token.scope.split()
+        return super().get_original_scopes(refresh_token, request, *args, **kwargs)
+
+    def _create_refresh_token(self, request: Request, refresh_token_code: str, access_token: Any,
+                              previous_refresh_token: Any) -> Any:
+        rt = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
+        if previous_refresh_token is None:  # a new login session: a new family
+            api = audience.api_for(request)
+            TokenFamily.objects.create(family=rt.token_family, application=request.client, user=request.user,
+                                       audience=api.identifier if api else "",
+                                       session=getattr(request, "authflows_session", None) or {})
+        return rt

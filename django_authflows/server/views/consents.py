@@ -1,0 +1,35 @@
+"""The signed-in user's authorised applications, each revocable (consent, refresh tokens, access tokens)."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views import View
+
+from ...models import Consent
+from ...revocation import revoke_application_for_user
+from .frames import no_framing
+
+
+@method_decorator(no_framing, name="dispatch")
+class AuthorizedAppsView(LoginRequiredMixin, View):
+    """Context: ``consents`` (Consent rows with ``application``), ``messages``."""
+
+    template_name = "authflows/authorized_apps.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        consents = Consent.objects.filter(user=request.user).select_related("application").order_by("-updated")
+        return TemplateResponse(request, self.template_name, {"consents": consents})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        consent = Consent.objects.filter(user=request.user, pk=request.POST.get("consent", "0")
+                                         if request.POST.get("consent", "").isdigit() else 0).first()
+        if consent is None:
+            return TemplateResponse(request, self.template_name, {"consents": Consent.objects.none(),
+                                                                  "error": "Unknown application."}, status=400)
+        revoke_application_for_user(consent.application, request.user)
+        messages.success(request, f"{consent.application.name} can no longer access your account.")
+        return HttpResponseRedirect(reverse("authflows:authorized-apps"))
