@@ -23,13 +23,19 @@ def parse_scopes(values: list[str] | str) -> list[dict[str, str]]:
     return out
 
 
-def create_api(*, name: str, identifier: str, scopes: list[str] | str = (), token_lifetime: int | None = None,
-               signing_alg: str = "RS256", allow_offline_access: bool = True) -> Api:
+def check_identifier(identifier: str) -> str:
+    """A new API's identifier (the ``aud`` of its tokens): non-empty, no spaces, not taken."""
     identifier = identifier.strip()
     if not identifier or any(c.isspace() for c in identifier) or len(identifier) > 255:
         raise ValueError("An API identifier is a non-empty string without spaces (a URL is customary).")
     if Api.objects.filter(identifier=identifier).exists():
         raise ValueError(f"An API with the identifier {identifier!r} already exists.")
+    return identifier
+
+
+def create_api(*, name: str, identifier: str, scopes: list[str] | str = (), token_lifetime: int | None = None,
+               signing_alg: str = "RS256", allow_offline_access: bool = True) -> Api:
+    identifier = check_identifier(identifier)
     if signing_alg not in {"RS256", "ES256", "EdDSA"}:
         raise ValueError("The signing algorithm must be RS256, ES256 or EdDSA.")
     return Api.objects.create(name=name.strip() or identifier, identifier=identifier, scopes=parse_scopes(scopes),

@@ -3,16 +3,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import logging
 from typing import Any
 from urllib.parse import unquote_plus
 
 from oauthlib.common import Request
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from .. import hashing
-
-log = logging.getLogger("django_authflows.server")
+from .. import audit, hashing
 
 # Verified against when the client_id is unknown, so that an unknown client and a wrong secret
 # cost the same time (no client enumeration).
@@ -22,7 +19,10 @@ _DUMMY_HASH = hashing.PREFIX + "0" * 64
 def basic_credentials(request: Request) -> tuple[str, str] | None:
     """(client_id, client_secret) from an ``Authorization: Basic`` header, form-decoded (RFC 6749
     §2.3.1), or None when the header is absent or malformed."""
-    auth = request.headers.get("HTTP_AUTHORIZATION") or ""
+    return basic_credentials_from_header(request.headers.get("HTTP_AUTHORIZATION") or "")
+
+
+def basic_credentials_from_header(auth: str) -> tuple[str, str] | None:
     scheme, _, value = auth.partition(" ")
     if scheme.lower() != "basic" or not value:
         return None
@@ -34,6 +34,12 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     if not sep:
         return None
     return unquote_plus(client_id), unquote_plus(secret)
+
+
+def record_failed_authentication(client_id: str, ip: str) -> None:
+    from .throttle import record_failed_authentication as record
+
+    record(client_id, ip)
 
 
 class ClientAuthenticationMixin(OAuth2Validator):
@@ -59,7 +65,10 @@ class ClientAuthenticationMixin(OAuth2Validator):
         stored = app.client_secret if app is not None and app.client_type == "confidential" else _DUMMY_HASH
         ok, upgrade = hashing.verify_client_secret(secret, stored or _DUMMY_HASH)
         if not ok or app is None or app.client_type != "confidential":
-            log.info("client authentication failed", extra={"client_id": client_id, "reason": "invalid_client"})
+            ip = request.headers.get("REMOTE_ADDR", "")
+            audit.event("client_authentication_failed", client_id=client_id[:100], ip=ip,
+                        reason="unknown_client" if app is None else "wrong_secret")
+            record_failed_authentication(client_id[:100], ip)
             request.client = None
             return False
         if upgrade:

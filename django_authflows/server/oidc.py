@@ -59,4 +59,6 @@ class IDTokenMixin(OAuth2Validator):
                              source_refresh_token: Any = None) -> Any:
         # DOT would parse the ID token with its own single key; ours are verified where they are used.
         token = {k: v for k, v in token.items() if k != "id_token"}
-        return super()._create_access_token(expires, request, token, source_refresh_token)
+        record = super()._create_access_token(expires, request, token, source_refresh_token)
+        request.authflows_access_token_id = record.pk
+        return record

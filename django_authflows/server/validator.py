@@ -10,6 +10,7 @@ from ..conf import authflows_settings
 from .. import presets
 from . import audience
 from .clients import ClientAuthenticationMixin
+from .flows.authorization_code import record_issued
 from .flows.client_credentials import ClientCredentialsValidatorMixin
 from .flows.implicit import ImplicitValidatorMixin
 from .flows.pkce import PKCEValidatorMixin
@@ -68,7 +69,10 @@ class AuthflowsValidator(
         for an application that has the refresh grant (as Auth0)."""
         if "refresh_token" in token and not refresh_allowed(request):
             del token["refresh_token"]
-        return super().save_bearer_token(token, request, *args, **kwargs)
+        saved = super().save_bearer_token(token, request, *args, **kwargs)
+        if request.grant_type == "authorization_code":
+            record_issued(request)
+        return saved
 
     def get_default_scopes(self, client_id: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
         return ["openid"] if request.grant_type != "client_credentials" else []

@@ -261,3 +261,18 @@ def test_secrets_are_stored_hashed(make_client):
     app.refresh_from_db()
     assert app.secret not in app.client_secret
     assert app.client_secret.startswith("authflows_hmac_sha256$")
+
+
+def test_replayed_code_revokes_the_tokens_it_issued(client, authorize, make_client, make_api):
+    """RFC 6749 §4.1.2: "the authorization server ... SHOULD revoke all tokens previously issued"."""
+    make_api()
+    app = make_client("regular")
+    code = query(authorize(app, audience="https://api.example.test/",
+                           scope="openid offline_access read:messages")["Location"])["code"]
+    first = exchange(client, app, code).json()
+    assert client.get("/api/private", HTTP_AUTHORIZATION=f"Bearer {first['access_token']}").status_code == 200
+    assert exchange(client, app, code).json()["error"] == "invalid_grant"
+    assert client.get("/api/private", HTTP_AUTHORIZATION=f"Bearer {first['access_token']}").status_code == 401
+    refreshed = client.post(TOKEN_URL, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"],
+                                        "client_id": app.client_id, "client_secret": app.secret})
+    assert refreshed.json()["error"] == "invalid_grant"

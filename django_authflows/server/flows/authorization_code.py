@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import uuid
 from typing import Any
 
 from django.utils import timezone
@@ -12,11 +13,39 @@ from oauth2_provider.models import get_grant_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from ...conf import authflows_settings
+from ... import audit
+from ...revocation import revoke_access_tokens, revoke_family
 from .. import audience
 
 #: ``expires`` of a redeemed code: kept (not deleted) so that a replay can be recognised.
 REDEEMED = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
 _PRIVATE = "_authflows"
+
+
+def revoke_issued(grant: Any) -> None:
+    """Revoke the tokens a redeemed code issued (recorded by :func:`record_issued`)."""
+    from oauth2_provider.models import get_access_token_model
+
+    issued = json.loads(grant.claims or "{}").get(_PRIVATE, {}).get("issued", {})
+    if issued.get("family"):
+        revoke_family(uuid.UUID(issued["family"]))
+    if issued.get("access_token"):
+        revoke_access_tokens(get_access_token_model().objects.filter(pk=issued["access_token"]))
+    audit.event("authorization_code_replayed", client_id=grant.application.client_id, user_id=grant.user_id,
+                revoked=bool(issued))
+
+
+def record_issued(request: Request) -> None:
+    """Remember on the redeemed code which tokens it issued, so that a replay can revoke them."""
+    grant = getattr(request, "authflows_grant", None)
+    if grant is None:
+        return
+    claims = json.loads(grant.claims or "{}")
+    claims.setdefault(_PRIVATE, {})["issued"] = {
+        "access_token": getattr(request, "authflows_access_token_id", None),
+        "family": str(request.authflows_family_id) if getattr(request, "authflows_family_id", None) else None,
+    }
+    type(grant).objects.filter(pk=grant.pk).update(claims=json.dumps(claims))
 
 
 def _grant_for(request: Request, code: str) -> Any:
@@ -40,9 +69,10 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
                       *args: Any, **kwargs: Any) -> bool:
         grant = _grant_for(request, code)
         if grant is None or grant.application_id != client.pk:
+            request.authflows_grant = None
             return False
         if grant.expires == REDEEMED:
-            request.authflows_code_replayed = grant  # RFC 6749 §4.1.2: a replay; see the token view
+            revoke_issued(grant)  # RFC 6749 §4.1.2: a replayed code revokes what it issued
             return False
         if grant.is_expired():
             return False

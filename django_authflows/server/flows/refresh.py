@@ -68,6 +68,7 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
     def _create_refresh_token(self, request: Request, refresh_token_code: str, access_token: Any,
                               previous_refresh_token: Any) -> Any:
         rt = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
+        request.authflows_family_id = rt.token_family
         if previous_refresh_token is None:  # a new login session: a new family
             api = audience.api_for(request)
             TokenFamily.objects.create(family=rt.token_family, application=request.client, user=request.user,

@@ -15,7 +15,7 @@ from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 
 from ...issuer import issuer_for
 from ...models import Consent
-from ... import signals
+from ... import audit, signals
 from .. import audience
 from ..core import get_core
 from ..responses import RESPONSE_MODES, deliver, split_response
@@ -97,6 +97,10 @@ class AuthorizeView(View):
         except errors.OAuth2Error as exc:
             return self.redirect_error(request, redirect_uri, mode, state, exc.error, exc.description)
         params = [(k, v) for k, v in split_response(location, redirect_uri) if k != "iss"]
+        error = dict(params).get("error")
+        audit.event("authorization_refused" if error else "authorization_granted", client_id=client.client_id,
+                    user_id=request.user.pk, response_type=credentials["response_type"], error=error,
+                    audience=api.identifier if api else None, scope=" ".join(scopes))
         params.append(("iss", issuer_for(request)))  # RFC 9207
         return deliver(request, redirect_uri, params, mode)
 
@@ -177,11 +181,15 @@ class AuthorizeView(View):
         return TemplateResponse(request, self.template_name, context)
 
     def error_page(self, request: HttpRequest, error: str, description: str) -> HttpResponse:
+        audit.event("authorization_refused", client_id=str(request.GET.get("client_id", ""))[:100] or None,
+                    error=error, reason=description, redirect="none")
         return TemplateResponse(request, self.error_template_name,
                                 {"error": error, "description": description}, status=400)
 
     def redirect_error(self, request: HttpRequest, redirect_uri: str, mode: str, state: str | None,
                        error: str, description: str) -> HttpResponse:
+        audit.event("authorization_refused", client_id=str(request.GET.get("client_id", ""))[:100] or None,
+                    user_id=getattr(request.user, "pk", None), error=error, reason=description)
         if mode not in RESPONSE_MODES:
             mode = "query"
         params = [("error", error)]

@@ -16,6 +16,7 @@ from ...resource.bearer import verify_jwt
 from ...revocation import is_denied, token_checksum
 from ..core import BodyError, parse_body
 from ..responses import NO_STORE, json_error
+from ..throttle import check_client
 from .revoke import authenticated_client
 
 INACTIVE = {"active": False}
@@ -35,6 +36,9 @@ class IntrospectView(View):
             params = dict(parse_body(request))
         except BodyError as exc:
             return json_error("invalid_request", str(exc))
+        limited = check_client(request, params)
+        if limited is not None:
+            return limited
         client = authenticated_client(request, params)
         if client is None or client.client_type != "confidential":
             return json_error("invalid_client", "Client authentication failed.", status=401)

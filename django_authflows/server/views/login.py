@@ -1,19 +1,30 @@
-"""The login page: Django's LoginView with our template and ``login_hint``."""
+"""The login page: Django's LoginView with our template, ``login_hint`` and brute-force limits."""
 from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.utils.decorators import method_decorator
 
+from ... import audit, ratelimit
+from ..throttle import client_ip
 from .frames import no_framing
+
+
+def _username_key(request: HttpRequest) -> str:
+    return str(request.POST.get("username", ""))[:150].strip().lower()
 
 
 @method_decorator(no_framing, name="dispatch")
 class LoginView(DjangoLoginView):
-    """Context: Django's ``form`` (fields ``username`` and ``password``), ``next``, ``site_name``."""
+    """Context: Django's ``form`` (fields ``username`` and ``password``), ``next``, ``site_name``.
+    ``authflows/locked.html`` (context ``retry_after``) answers 429 once a username or an IP has failed
+    too often; it reads the same whether or not the user exists."""
 
     template_name = "authflows/login.html"
+    locked_template_name = "authflows/locked.html"
     redirect_authenticated_user = False  # prompt=login and max_age must be able to ask again
 
     def get_initial(self) -> dict[str, Any]:
@@ -22,3 +33,26 @@ class LoginView(DjangoLoginView):
         if hint:
             initial["username"] = hint[:150]
         return initial
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        for name, key in (("login_username", _username_key(request)), ("login_ip", client_ip(request))):
+            state = ratelimit.peek(name, key)
+            if state.exceeded:
+                audit.event("login_locked", limit=name, ip=client_ip(request))
+                response = TemplateResponse(request, self.locked_template_name,
+                                            {"retry_after": state.retry_after}, status=429)
+                response["Retry-After"] = str(state.retry_after)
+                return response
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        ratelimit.hit("login_username", _username_key(self.request))
+        ratelimit.hit("login_ip", client_ip(self.request))
+        audit.event("login_failed", ip=client_ip(self.request))
+        return super().form_invalid(form)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        ratelimit.reset("login_username", _username_key(self.request))
+        response = super().form_valid(form)
+        audit.event("login_succeeded", user_id=self.request.user.pk, ip=client_ip(self.request))
+        return response

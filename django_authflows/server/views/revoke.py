@@ -13,6 +13,7 @@ from ...revocation import revoke_access_tokens, revoke_family, token_checksum
 from ..core import BodyError, parse_body
 from ..flows.device.authorization import _authenticate
 from ..responses import NO_STORE, json_error
+from ..throttle import check_client
 
 
 def authenticated_client(request: HttpRequest, params: dict[str, str]) -> Any:
@@ -33,6 +34,9 @@ class RevokeView(View):
             params = dict(parse_body(request))
         except BodyError as exc:
             return json_error("invalid_request", str(exc))
+        limited = check_client(request, params)
+        if limited is not None:
+            return limited
         client = authenticated_client(request, params)
         if client is None:
             return json_error("invalid_client", "Client authentication failed.", status=401)

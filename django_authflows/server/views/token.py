@@ -13,6 +13,7 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
+from ... import audit
 from ...conf import authflows_settings
 from ...presets import DEVICE_CODE
 from ...revocation import token_checksum
@@ -20,8 +21,25 @@ from ..core import BodyError, get_core
 from ..flows.device.polling import poll
 from ..flows.refresh import INVALID_REFRESH, ReusedWithinLeeway
 from ..responses import NO_STORE, json_error
+from ..throttle import check_client, claimed_client_id
 
 _SUCCESSOR = "authflows:successor:"
+
+
+def log_token_response(request: HttpRequest, params: dict[str, str], status: int, body: str | bytes) -> None:
+    """One audit line per token request: what was granted to whom, or why it was refused."""
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        data = {}
+    fields = {"client_id": claimed_client_id(request, params)[:100] or None,
+              "grant_type": str(params.get("grant_type", ""))[:80] or None, "status": status,
+              "ip": request.META.get("REMOTE_ADDR")}
+    if status == 200:
+        audit.event("token_issued", scope=data.get("scope"), refresh_issued=("refresh_token" in data),
+                    id_token_issued=("id_token" in data), **fields)
+    else:
+        audit.event("token_refused", error=data.get("error"), reason=data.get("error_description"), **fields)
 
 
 def _fernet() -> Fernet:
@@ -46,12 +64,18 @@ class TokenView(View):
             params = dict(core.extract_body(request))
         except BodyError as exc:
             return json_error("invalid_request", str(exc))
+        limited = check_client(request, params, count_request=True)
+        if limited is not None:
+            return limited
         if params.get("grant_type") == DEVICE_CODE:
-            return poll(request, params)
+            response = poll(request, params)
+            log_token_response(request, params, response.status_code, response.content)
+            return response
         try:
             _uri, headers, body, status = core.create_token_response(request)
         except ReusedWithinLeeway:
             return self.successor(params.get("refresh_token", ""))
+        log_token_response(request, params, status, body)
         if status == 200 and params.get("grant_type") == "refresh_token":
             self.remember_successor(params.get("refresh_token", ""), body)
         response = HttpResponse(body, status=status, content_type="application/json")

@@ -17,10 +17,11 @@ from ....conf import authflows_settings
 from ....issuer import ISSUER_HEADER, issuer_for
 from ....models import DeviceGrant
 from ....models.device import hash_device_code
-from .... import presets, signals
+from .... import audit, presets, signals
 from ... import audience
 from ...core import BodyError, get_core, parse_body
 from ...responses import NO_STORE, json_error
+from ...throttle import check_client
 from .codes import display, generate_device_code, normalise_user_code
 
 
@@ -29,6 +30,7 @@ def _authenticate(request: HttpRequest, params: dict[str, str]) -> Any:
     validator = get_core().server.request_validator
     oauth_request = Request(request.build_absolute_uri(), http_method="POST",
                             headers={"HTTP_AUTHORIZATION": request.META.get("HTTP_AUTHORIZATION", ""),
+                                     "REMOTE_ADDR": request.META.get("REMOTE_ADDR", ""),
                                      ISSUER_HEADER: issuer_for(request)})
     oauth_request.client_id = params.get("client_id")
     oauth_request.client_secret = params.get("client_secret")
@@ -58,6 +60,9 @@ class DeviceAuthorizationView(View):
             return json_error("invalid_request", str(exc))
         if not params.get("client_id") and not request.META.get("HTTP_AUTHORIZATION"):
             return json_error("invalid_request", "client_id is required.")
+        limited = check_client(request, params)
+        if limited is not None:
+            return limited
         client = _authenticate(request, params)
         if client is None:
             return json_error("invalid_client", "Client authentication failed.", status=401)
@@ -95,6 +100,8 @@ class DeviceAuthorizationView(View):
         else:
             return json_error("slow_down", "Try again.", status=503)
         signals.device_authorization_requested.send(sender=DeviceGrant, grant_id=grant.pk, client_id=client.client_id)
+        audit.event("device_authorization_requested", client_id=client.client_id, grant_id=grant.pk,
+                    audience=grant.audience or None, scope=grant.scope)
         uri = request.build_absolute_uri(reverse("authflows:activate"))
         issuer = authflows_settings.ISSUER
         if issuer:  # the configured public URL wins over the Host header

@@ -13,7 +13,7 @@ from django.utils.safestring import mark_safe
 from django.views import View
 
 from ....models import DeviceGrant
-from .... import ratelimit, signals
+from .... import audit, ratelimit, signals
 from ...session import session_info
 from ...views.frames import no_framing
 from ...views.authorize import SCOPE_LABELS
@@ -108,6 +108,8 @@ class ActivateView(LoginRequiredMixin, View):
             return self.done(request, "used", status=400)
         signal = signals.device_authorization_approved if approve else signals.device_authorization_denied
         signal.send(sender=DeviceGrant, grant_id=grant.pk, client_id=grant.application.client_id, user=request.user)
+        audit.event("device_authorization_approved" if approve else "device_authorization_denied",
+                    client_id=grant.application.client_id, user_id=request.user.pk, grant_id=grant.pk)
         for key in _client_keys(request):
             ratelimit.reset(LIMIT, key)
         return self.done(request, "approved" if approve else "denied")

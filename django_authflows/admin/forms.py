@@ -1,0 +1,235 @@
+"""Admin forms: every value is checked by the service layer (presets, apis), errors shown on the field."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .. import apis, presets
+from ..models import Api, Application, ClientGrant
+
+#: What each type is for, in Auth0's words, on the first step of "Add application".
+TYPE_HELP = {
+    presets.REGULAR: _("Traditional web app using redirects (Django, Rails, Express...). Confidential: "
+                       "it keeps a client secret on the server."),
+    presets.SPA: _("A JavaScript front end that runs in the browser and calls an API (React, Vue, Angular). "
+                   "Public: Authorization Code with PKCE, no secret."),
+    presets.NATIVE: _("Mobile, desktop, CLI and smart-device apps running natively. Public: PKCE, and the "
+                      "device flow for devices without a browser."),
+    presets.M2M: _("CLIs, daemons or services on your back end that call an API with their own "
+                   "credentials (Client Credentials)."),
+}
+URL_HELP = _("One URL per line, matched exactly. https, or http on 127.0.0.1, [::1] and localhost.")
+NATIVE_URL_HELP = _("One URL per line, matched exactly. https, http on loopback (any port matches), or a "
+                    "reverse-domain scheme such as com.example.app:/callback.")
+
+
+class LinesField(forms.CharField):
+    """One value per line in a textarea; each line goes through a service-layer check, and every
+    refused line is reported on the field."""
+
+    def __init__(self, *, check: Callable[[str], str] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3, "cols": 70, "class": "vLargeTextField",
+                                                          "spellcheck": "false"}))
+        super().__init__(**kwargs)
+        self.check = check
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(value) if isinstance(value, (list, tuple)) else value
+
+    def clean(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().clean(value) or ""
+        out: list[str] = []
+        errors: list[ValidationError] = []
+        for line in text.split():  # stored space-separated, so no value can hold a space
+            try:
+                checked = self.check(line) if self.check else line
+            except ValueError as exc:
+                errors.append(ValidationError(str(exc)))
+                continue
+            if checked not in out:
+                out.append(checked)
+        if errors:
+            raise ValidationError(errors)
+        return out
+
+
+class ApplicationTypeForm(forms.Form):
+    """Step one of "Add application": a name and a type; everything else comes from the type's preset."""
+
+    name = forms.CharField(label=_("Name"), max_length=255,
+                           widget=forms.TextInput(attrs={"class": "vTextField", "autofocus": True}))
+    app_type = forms.ChoiceField(label=_("Application type"), choices=presets.APP_TYPE_CHOICES,
+                                 widget=forms.RadioSelect)
+
+    def type_choices(self) -> list[dict[str, Any]]:
+        chosen = self["app_type"].value()
+        return [{"value": p.app_type, "label": p.label, "help": TYPE_HELP[p.app_type],
+                 "checked": chosen == p.app_type} for p in presets.PRESETS.values()]
+
+
+class ApplicationFormBase(forms.ModelForm):
+    """Grants limited to what the type allows, and the URL lists, each checked like the CLI checks them."""
+
+    app_type: str = presets.REGULAR
+    grants = forms.MultipleChoiceField(label=_("Grant types"), widget=forms.CheckboxSelectMultiple,
+                                       error_messages={"required": _("Choose at least one grant type.")})
+    callbacks = LinesField(label=_("Allowed Callback URLs"))
+    origins = LinesField(label=_("Allowed Web Origins"), check=presets.validate_origin,
+                         help_text=_("One origin per line (scheme://host[:port]): browsers on these origins may "
+                                     "call /oauth/token, /oauth/revoke and /userinfo (CORS)."))
+    logout_urls = LinesField(label=_("Allowed Logout URLs"),
+                             help_text=_("One URL per line: where /v2/logout may send the user back to."))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        preset = presets.get_preset(self.app_type)
+        if "name" in self.fields:
+            self.fields["name"].required = True
+        self.fields["grants"].choices = [(g, presets.GRANT_LABELS[g]) for g in preset.allowed_grants]
+        self.fields["grants"].help_text = _("A %(type)s may use these grants.") % {"type": preset.label}
+        self.fields["grants"].initial = list(preset.default_grants)
+        url_help = NATIVE_URL_HELP if self.app_type == presets.NATIVE else URL_HELP
+        for name, kind in (("callbacks", "Callback URL"), ("logout_urls", "Logout URL")):
+            self.fields[name].check = self._url_check(kind)
+        self.fields["callbacks"].help_text = url_help
+        if self.app_type == presets.M2M:  # no browser, so no callbacks, origins or logout URLs
+            for name in ("callbacks", "origins", "logout_urls"):
+                del self.fields[name]
+
+    def _url_check(self, kind: str) -> Callable[[str], str]:
+        return lambda url: presets.validate_url(url, kind=kind, app_type=self.app_type)
+
+    def clean_grants(self) -> list[str]:
+        try:
+            grants = presets.normalise_grants(self.cleaned_data["grants"])
+            presets.check_grants(self.app_type, grants)
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+        return grants
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "grants" in data and "callbacks" in data:
+            try:
+                presets.check_callbacks(data["grants"], data["callbacks"])
+            except ValueError as exc:
+                self.add_error("callbacks", str(exc))
+        return data
+
+
+class ApplicationCreateForm(ApplicationFormBase):
+    """Step two of "Add application"; the admin saves it through presets.create_application."""
+
+    class Meta:
+        model = Application
+        fields = ["name"]
+
+
+class ApplicationChangeForm(ApplicationFormBase):
+    """The settings of an existing application; saved through presets.update_application. The client
+    secret is not a field: it is stored hashed and only "Rotate secret" changes it."""
+
+    class Meta:
+        model = Application
+        fields = ["name", "first_party", "can_introspect"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        instance = kwargs.get("instance")
+        if instance is not None:
+            self.app_type = instance.app_type
+        super().__init__(*args, **kwargs)
+        if instance is not None:
+            self.fields["grants"].initial = list(instance.grant_types)
+            self.fields["callbacks"].initial = instance.redirect_uri_list
+            self.fields["origins"].initial = instance.origin_list
+            self.fields["logout_urls"].initial = instance.logout_url_list
+
+
+def create_form_for(app_type: str) -> type[ApplicationCreateForm]:
+    return type("ApplicationCreateForm", (ApplicationCreateForm,), {"app_type": app_type})
+
+
+class PermissionsField(LinesField):
+    """An API's permissions, one per line as ``value = description``, parsed by apis.parse_scopes."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return "\n".join(p["value"] if p.get("description") in (None, "", p["value"])
+                             else f"{p['value']} = {p['description']}" for p in value)
+        return value
+
+    def clean(self, value: Any) -> list[dict[str, str]]:  # type: ignore[override]
+        text = forms.CharField.clean(self, value) or ""
+        try:
+            return apis.parse_scopes(text.splitlines())
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class ApiForm(forms.ModelForm):
+    """An API; the admin saves it through apis.create_api or apis.update_api."""
+
+    permissions = PermissionsField(
+        label=_("Permissions"),
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 70, "class": "vLargeTextField", "spellcheck": "false"}),
+        help_text=_("One per line: <code>value = description</code>, for example "
+                    "<code>read:messages = Read your messages</code>. Values have no spaces or quotes."))
+
+    class Meta:
+        model = Api
+        fields = ["identifier", "name", "token_lifetime", "signing_alg", "allow_offline_access"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["permissions"].initial = list(self.instance.scopes)
+
+    def clean_identifier(self) -> str:
+        try:
+            return apis.check_identifier(self.cleaned_data["identifier"])
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean_token_lifetime(self) -> int | None:
+        value = self.cleaned_data.get("token_lifetime")
+        if value is not None and value <= 0:
+            raise ValidationError(_("A positive number of seconds, or empty for the default."))
+        return value
+
+
+class ClientGrantForm(forms.ModelForm):
+    """One machine-to-machine application authorised on the API, with some of its permissions."""
+
+    api: Api | None = None
+    scopes = forms.MultipleChoiceField(label=_("Permissions"), required=False,
+                                       widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = ClientGrant
+        fields = ["application", "scopes"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        permissions = self.api.scopes if self.api is not None else []
+        self.fields["scopes"].choices = [
+            (p["value"], p["value"] if p.get("description") in (None, "", p["value"])
+             else f"{p['value']} ({p['description']})") for p in permissions]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        app = data.get("application")
+        if app is not None and self.api is not None and not self.cleaned_data.get("DELETE"):
+            try:
+                apis.check_client_grant(app, self.api, data.get("scopes") or [])
+            except ValueError as exc:
+                self.add_error(None, str(exc))
+        return data
+
+
+def client_grant_form_for(api: Api | None) -> type[ClientGrantForm]:
+    return type("ClientGrantForm", (ClientGrantForm,), {"api": api})
