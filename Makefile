@@ -37,6 +37,10 @@ demo: install
 
 test: install-test chromium
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@# The database-facing suites again on PostgreSQL (127.0.0.1:5432, as CI runs it).
+	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+	  AUTHFLOWS_TEST_DB=postgres $(BIN)/python -m pytest tests/flows tests/resource tests/hardening $(PYTEST_ARGS); \
+	else echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run was SKIPPED"; fi
 
 bench: install-test
 	$(BIN)/python -m bench.run

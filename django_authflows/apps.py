@@ -1,6 +1,8 @@
 """Application config for django_authflows (app label ``authflows``)."""
 from __future__ import annotations
 
+import logging
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -13,3 +15,11 @@ class AuthflowsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, signals  # noqa: F401  (registers checks and receivers)
+
+        # oauthlib logs issued tokens and codes at DEBUG ("Issuing token to client id ..., {'access_token':
+        # ...}"). Unless a project set these loggers' levels itself, keep them at INFO so that a DEBUG root
+        # logger never writes a token to a log.
+        for name in ("oauthlib", "oauth2_provider"):
+            logger = logging.getLogger(name)
+            if logger.level == logging.NOTSET:
+                logger.setLevel(logging.INFO)

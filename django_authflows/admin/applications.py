@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import oauth2_provider.admin  # noqa: F401  (DOT registers first, whatever the INSTALLED_APPS order)
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.contrib.admin.utils import quote, unquote
@@ -185,6 +186,10 @@ class ApplicationAdmin(admin.ModelAdmin):
         if secret:
             request.session[SECRET_SESSION_KEY % app.pk] = secret
         return app
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change:  # a new one was saved whole by presets.create_application (no many-to-many fields, no inlines)
+            super().save_related(request, form, formsets, change)
 
     def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
         if not change:

@@ -1,7 +1,7 @@
 """An intermediate "Are you sure?" page for destructive admin actions, like Django's delete confirmation."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.contrib import admin
@@ -21,17 +21,19 @@ def confirmed(request: HttpRequest) -> bool:
 
 def confirm(modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str, question: str,
             objects: Iterable[Any], consequences: Iterable[str] = (), action: str | None = None,
-            submit: str = _("Yes, I’m sure"), cancel_url: str | None = None) -> TemplateResponse:
+            submit: str = _("Yes, I’m sure"), cancel_url: str | None = None,
+            describe: Callable[[Any], str] = str) -> TemplateResponse:
     """Render the confirmation page. With ``action`` it posts back to the changelist as an admin action
-    (the selected ids ride along, as on Django's "delete selected" page); without, to the same URL."""
+    (the selected ids ride along, as on Django's "delete selected" page); without, to the same URL.
+    ``describe`` labels each object (``str`` by default)."""
     opts = modeladmin.model._meta
-    objects = list(objects)
+    rows = [{"pk": obj.pk, "label": describe(obj)} for obj in objects]
     context = {
         **modeladmin.admin_site.each_context(request),
         "opts": opts,
         "title": title,
         "question": question,
-        "objects": objects,
+        "objects": rows,
         "consequences": list(consequences),
         "action": action,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,

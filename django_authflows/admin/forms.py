@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from .. import apis, presets
@@ -101,6 +102,17 @@ class ApplicationFormBase(forms.ModelForm):
             for name in ("callbacks", "origins", "logout_urls"):
                 del self.fields[name]
 
+    def _post_clean(self) -> None:
+        """Model field validation only. The swapped Application inherits DOT's clean(), which enforces
+        DOT's single-grant rules (RS256 needs OIDC_RSA_PRIVATE_KEY, DOT's own URI schemes) that are not
+        ours: we sign with our own keys, and the service layer validated every value above."""
+        opts = self._meta
+        self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
+        try:
+            self.instance.clean_fields(exclude={f.name for f in opts.model._meta.fields} - set(self.fields))
+        except ValidationError as exc:
+            self._update_errors(exc)
+
     def _url_check(self, kind: str) -> Callable[[str], str]:
         return lambda url: presets.validate_url(url, kind=kind, app_type=self.app_type)
 
@@ -144,10 +156,11 @@ class ApplicationChangeForm(ApplicationFormBase):
             self.app_type = instance.app_type
         super().__init__(*args, **kwargs)
         if instance is not None:
-            self.fields["grants"].initial = list(instance.grant_types)
-            self.fields["callbacks"].initial = instance.redirect_uri_list
-            self.fields["origins"].initial = instance.origin_list
-            self.fields["logout_urls"].initial = instance.logout_url_list
+            current = {"grants": list(instance.grant_types), "callbacks": instance.redirect_uri_list,
+                       "origins": instance.origin_list, "logout_urls": instance.logout_url_list}
+            for name, value in current.items():
+                if name in self.fields:
+                    self.fields[name].initial = value
 
 
 def create_form_for(app_type: str) -> type[ApplicationCreateForm]:

@@ -42,7 +42,8 @@ class DeviceGrant(models.Model):
         ordering = ["-created"]
 
     def __str__(self) -> str:
-        return f"{self.display_code} ({self.state})"
+        # Never the user code: __str__ appears in the admin (titles, breadcrumbs, its log) and in logs.
+        return f"Device grant #{self.pk} ({self.state})"
 
     @property
     def display_code(self) -> str:

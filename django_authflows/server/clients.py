@@ -33,7 +33,10 @@ def basic_credentials_from_header(auth: str) -> tuple[str, str] | None:
     client_id, sep, secret = decoded.partition(":")
     if not sep:
         return None
-    return unquote_plus(client_id), unquote_plus(secret)
+    client_id, secret = unquote_plus(client_id), unquote_plus(secret)
+    if "\x00" in client_id or "\x00" in secret or len(client_id) > 255:
+        return None
+    return client_id, secret
 
 
 def record_failed_authentication(client_id: str, ip: str) -> None:

@@ -15,7 +15,7 @@ CORS_PATHS = re.compile(r"(^|/)(oauth/token|oauth/revoke|oauth/device/code|useri
 def origin_registered(origin: str) -> bool:
     from oauth2_provider.models import get_application_model
 
-    if not origin or len(origin) > 255:
+    if not origin or len(origin) > 255 or not origin.isprintable():
         return False
     candidates = get_application_model().objects.filter(allowed_origins__contains=origin)
     return any(origin in app.allowed_origins.split() for app in candidates.only("allowed_origins"))

@@ -39,7 +39,7 @@ def check_client(request: HttpRequest, params: dict[str, str], *, count_request:
             return too_many(state, "Too many failed client authentications; try again later.")
     if count_request and client_id:
         state = ratelimit.hit("token_client", client_id)
-        if state.exceeded:
+        if state.count > state.limit:  # counted before it is served: the limit-th request still passes
             audit.event("rate_limited", limit="token_client", client_id=client_id)
             return too_many(state, "Too many token requests for this client; try again later.")
     return None

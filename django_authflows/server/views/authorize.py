@@ -61,6 +61,8 @@ class AuthorizeView(View):
 
     # -- the steps -------------------------------------------------------------------------------
     def handle(self, request: HttpRequest, decision: str | None) -> HttpResponse:
+        if any("\x00" in k or "\x00" in v or len(v) > 4096 for k, values in request.GET.lists() for v in values):
+            return self.error_page(request, "invalid_request", "A parameter is malformed or too long.")
         core = get_core()
         try:
             scopes, credentials = core.validate_authorization_request(request)

@@ -41,6 +41,10 @@ class LogoutView(View):
         return self.handle(request, request.POST)
 
     def handle(self, request: HttpRequest, params: Any) -> HttpResponse:
+        if any("\x00" in str(v) or len(str(v)) > 8192 for v in params.values()):
+            logout(request)
+            return TemplateResponse(request, self.template_name,
+                                    {"error": "The logout request is malformed."}, status=400)
         client_id = params.get("client_id")
         target = params.get("post_logout_redirect_uri") or params.get("returnTo")
         hint = params.get("id_token_hint")
