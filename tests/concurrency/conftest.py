@@ -20,7 +20,7 @@ def reachable(address: tuple[str, int]) -> bool:
         return False
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def postgres_url():
     """A fresh PostgreSQL database, dropped afterwards."""
     if not reachable(PG):
@@ -35,7 +35,7 @@ def postgres_url():
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def redis_url():
     if not reachable(REDIS):
         pytest.skip("Redis is not reachable on 127.0.0.1:6379")

@@ -63,3 +63,29 @@ def test_parallel_client_credentials_never_500(race_server):
     responses = parallel(lambda: requests.post(base + "/oauth/token", data=data, auth=("demo-m2m", secret),
                                                timeout=30), n=20)
     assert [r.status_code for r in responses] == [200] * 20, [r.text for r in responses if r.status_code != 200]
+
+
+def test_parallel_refreshes_at_most_one_then_a_replay_revokes_the_family(race_server):
+    base = race_server.url
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    session = requests.Session()
+    people.login(session, base)
+    location = people.consent(session, base, base + "/authorize?" + urlencode({
+        "response_type": "code", "client_id": "demo-spa", "redirect_uri": base + "/demo/spa/",
+        "scope": "openid offline_access", "state": "s", "code_challenge": challenge, "code_challenge_method": "S256"}))
+    code = parse_qs(urlsplit(location).query)["code"][0]
+    tokens = requests.post(base + "/oauth/token", data={
+        "grant_type": "authorization_code", "client_id": "demo-spa", "code": code,
+        "redirect_uri": base + "/demo/spa/", "code_verifier": verifier}, timeout=10).json()
+    data = {"grant_type": "refresh_token", "client_id": "demo-spa", "refresh_token": tokens["refresh_token"]}
+    responses = parallel(lambda: requests.post(base + "/oauth/token", data=data, timeout=30))
+    winners = [r for r in responses if r.status_code == 200]
+    assert len(winners) <= 1, [r.text for r in responses]
+    assert all(r.status_code in (200, 400) for r in responses), [r.text for r in responses]
+    assert all(r.json()["error"] == "invalid_grant" for r in responses if r.status_code == 400)
+    # the losers were replays of a rotated token: the family is revoked, the winner's successor too
+    if winners:
+        successor = winners[0].json()["refresh_token"]
+        again = requests.post(base + "/oauth/token", data={**data, "refresh_token": successor}, timeout=10)
+        assert again.status_code == 400 and again.json()["error"] == "invalid_grant"

@@ -11,6 +11,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.models import get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
+from ... import audit
 from ...conf import authflows_settings
 from ...models import TokenFamily
 from ...revocation import revoke_family, token_checksum
@@ -34,23 +35,23 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
     def validate_refresh_token(self, refresh_token: str, client: Any, request: Request,
                                *args: Any, **kwargs: Any) -> bool:
         rt = (get_refresh_token_model().objects.filter(token_checksum=token_checksum(refresh_token))
-              .select_related("access_token", "user").order_by(F("revoked").desc(nulls_first=True)).first())
+              .select_related("access_token", "user", "application").order_by(F("revoked").desc(nulls_first=True)).first())
         if rt is None or rt.application_id != client.pk:  # another client's token looks unknown
             raise invalid(request)
         now = timezone.now()
         if rt.revoked is not None:
-            leeway = authflows_settings.REFRESH_REUSE_LEEWAY
-            if leeway and rt.revoked > now - datetime.timedelta(seconds=leeway):
-                raise ReusedWithinLeeway()
-            # RFC 9700 §4.14.2: a rotated token used again means it leaked; revoke the family.
-            revoke_family(rt.token_family)
-            raise invalid(request)
+            self._reused(rt, now, request)
         family = TokenFamily.objects.filter(family=rt.token_family).first() if rt.token_family else None
         lifetimes = authflows_settings.LIFETIMES
         if (family is None or family.revoked is not None
                 or family.created + datetime.timedelta(seconds=lifetimes["refresh_token_absolute"]) <= now
                 or rt.created + datetime.timedelta(seconds=lifetimes["refresh_token_idle"]) <= now):
             raise invalid(request)
+        # Rotation claims the token with a conditional UPDATE: of any number of parallel refreshes, one
+        # wins; the others are replays of a rotated token.
+        if not type(rt).objects.filter(pk=rt.pk, revoked__isnull=True).update(revoked=now, updated=now):
+            rt.revoked = now
+            self._reused(rt, now, request)
         request.user = rt.user
         request.refresh_token = refresh_token
         request.refresh_token_instance = rt
@@ -58,6 +59,17 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         request.authflows_family = family
         request.authflows_api = audience.get_api(family.audience or None)
         return True
+
+    @staticmethod
+    def _reused(rt: Any, now: datetime.datetime, request: Request) -> None:
+        leeway = authflows_settings.REFRESH_REUSE_LEEWAY
+        if leeway and rt.revoked > now - datetime.timedelta(seconds=leeway):
+            raise ReusedWithinLeeway()
+        # RFC 9700 §4.14.2: a rotated token used again means it leaked; revoke the whole family.
+        revoke_family(rt.token_family)
+        audit.event("refresh_token_reused", client_id=rt.application.client_id, user_id=rt.user_id,
+                    family=str(rt.token_family))
+        raise invalid(request)
 
     def get_original_scopes(self, refresh_token: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
         rt = request.refresh_token_instance
