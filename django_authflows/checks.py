@@ -135,3 +135,30 @@ def check_middleware_order(app_configs: Any, **kwargs: Any) -> list[Error]:
     if _BEARER_MW in middleware and _AUTH_MW in middleware and middleware.index(_BEARER_MW) < middleware.index(_AUTH_MW):
         return [E004]
     return []
+
+
+W006 = Warning(
+    "BearerTokenMiddleware is installed but AUTHFLOWS['AUDIENCE'] is not set: protected views refuse every token.",
+    hint="RFC 9068 §4: an API accepts only tokens for its own identifier; set AUTHFLOWS['AUDIENCE'] to it, "
+         "or pass audience= to @require_bearer.",
+    id="authflows.W006",
+)
+W007 = Warning(
+    "The default cache is per process (LocMemCache): revocations and rate limits do not hold across processes.",
+    hint="Use a shared cache in production, e.g. django-redis: CACHES['default']['BACKEND'] = "
+         "'django_redis.cache.RedisCache'.",
+    id="authflows.W007",
+)
+
+
+@register(Tags.security)
+def check_audience(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    installed = _BEARER_MW in list(getattr(settings, "MIDDLEWARE", []) or [])
+    return [W006] if installed and not authflows_settings.AUDIENCE else []
+
+
+@register(Tags.security, deploy=True)
+def check_shared_cache(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    backend = getattr(settings, "CACHES", {}).get("default", {}).get(
+        "BACKEND", "django.core.cache.backends.locmem.LocMemCache")
+    return [W007] if backend.endswith(("LocMemCache", "DummyCache")) else []

@@ -88,11 +88,6 @@ class AuthflowsSettings:
         return int(_user_settings().get("REFRESH_REUSE_LEEWAY", 0))
 
     @property
-    def LOOPBACK_HTTP(self) -> bool:
-        """Development mode: allow http redirect URIs and origins on loopback hosts only."""
-        return bool(_user_settings().get("LOOPBACK_HTTP", settings.DEBUG))
-
-    @property
     def CHECK_REVOCATION(self) -> bool:
         return bool(_user_settings().get("CHECK_REVOCATION", True))
 

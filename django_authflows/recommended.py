@@ -24,6 +24,7 @@ def oauth2_provider_settings(**overrides: Any) -> dict[str, Any]:
         "REFRESH_TOKEN_REUSE_PROTECTION": True,
         "ROTATE_REFRESH_TOKEN": True,
         "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"],  # http is refused outside loopback by our checks
+        "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,  # DOT's own implicit path; ours is AUTHFLOWS['FLOWS']
         "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
         "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
         "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,

@@ -111,7 +111,6 @@ AUTHFLOWS = {
     "ISSUER": os.environ.get("AUTHFLOWS_ISSUER") or None,
     "FLOWS": ["authorization_code", "pkce", "implicit", "client_credentials", "device"],
     "DEFAULT_AUDIENCE": None,
-    "LOOPBACK_HTTP": not PRODUCTION,
     # Resource-server side: the API this project's protected views accept tokens for.
     "AUDIENCE": os.environ.get("EXAMPLE_API_AUDIENCE", "https://api.example.test/"),
 }

@@ -17,7 +17,7 @@ def ids(settings, deploy=False):
 
 def test_secure_test_settings_are_quiet(settings):
     assert ids(settings) == set()
-    assert ids(settings, deploy=True) == set()
+    assert ids(settings, deploy=True) == {"authflows.W007"}  # the test run uses the local-memory cache
 
 
 def test_e001_application_model(settings):
@@ -43,7 +43,7 @@ def test_w001_implicit(settings):
 
 def test_w002_http_urls_outside_loopback(settings, make_client):
     make_client("native", callbacks=["http://127.0.0.1/cb"])
-    assert ids(settings, deploy=True) == set()
+    assert "authflows.W002" not in ids(settings, deploy=True)
     app = make_client("regular")
     app.redirect_uris = "http://client.example.test/cb"  # as a bad import or an old DOT row would have it
     app.save()
@@ -72,3 +72,15 @@ def test_e004_middleware_order(settings):
     mw = [m for m in settings.MIDDLEWARE if "BearerTokenMiddleware" not in m]
     settings.MIDDLEWARE = ["django_authflows.resource.middleware.BearerTokenMiddleware", *mw]
     assert af.check_middleware_order(None) == [af.E004]
+
+
+def test_w006_audience(settings):
+    assert af.check_audience(None) == []
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "AUDIENCE": None}
+    assert af.check_audience(None) == [af.W006]
+
+
+def test_w007_shared_cache(settings):
+    assert af.check_shared_cache(None) == [af.W007]
+    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1/9"}}
+    assert af.check_shared_cache(None) == []

@@ -27,3 +27,23 @@ class SigningKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kid} ({self.alg}, {self.state})"
+
+    @classmethod
+    def trusted(cls) -> models.QuerySet[SigningKey]:
+        """Keys that verify: next, active, and retired ones until every token they signed has expired.
+        A compromised key is deleted, not retired."""
+        from django.db.models import Q
+        from django.utils import timezone
+
+        horizon = timezone.now() - timezone.timedelta(seconds=longest_token_lifetime())
+        return cls.objects.filter(~Q(state=cls.RETIRED) | Q(retired__gte=horizon))
+
+
+def longest_token_lifetime() -> int:
+    """The longest time a signed token can stay valid (settings and per-API lifetimes)."""
+    from ..conf import authflows_settings
+    from .api import Api
+
+    lifetimes = authflows_settings.LIFETIMES
+    api_max = max((a for a in Api.objects.values_list("token_lifetime", flat=True) if a), default=0)
+    return max(lifetimes["access_token"], lifetimes["id_token"], lifetimes["userinfo_access_token"], api_max)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import NoReverseMatch
 from jwcrypto import jws
 from jwcrypto.common import JWException, base64url_decode
 
@@ -108,6 +109,15 @@ def verify_jwt(token: str, *, issuer: str, audience: str | None, typ: str = "at+
     return BearerResult(claims=claims)
 
 
+def _issuer(request: HttpRequest) -> str | None:
+    if authflows_settings.ISSUER:
+        return authflows_settings.ISSUER
+    try:
+        return issuer_for(request)
+    except NoReverseMatch:  # an API project without the server's URLs must set AUTHFLOWS['ISSUER']
+        return None
+
+
 def authenticate_bearer(request: HttpRequest, audience: str | None = None) -> BearerResult:
     """Validate the request's bearer token once; the result is memoised on the request."""
     cache: dict[str | None, BearerResult] = request.__dict__.setdefault(_ATTR, {})
@@ -119,7 +129,13 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None) -> Be
     else:
         assert token is not None
         expected = audience if audience is not None else authflows_settings.AUDIENCE
-        result = verify_jwt(token, issuer=authflows_settings.ISSUER or issuer_for(request), audience=expected)
+        issuer = _issuer(request)
+        if expected is None:  # secure by default: never accept "any audience" (authflows.W006)
+            result = _fail("This API has no audience configured (AUTHFLOWS['AUDIENCE']).")
+        elif issuer is None:
+            result = _fail("This API has no issuer configured (AUTHFLOWS['ISSUER']).")
+        else:
+            result = verify_jwt(token, issuer=issuer, audience=expected)
     if result.valid and authflows_settings.CHECK_REVOCATION and is_denied(token):
         result = _fail("The access token has been revoked.")
     cache[audience] = result

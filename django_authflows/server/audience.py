@@ -86,5 +86,9 @@ def client_credentials_scopes(app: Any, api: Api | None, requested: list[str] | 
             f'--api {api.identifier} --scopes ...')
     granted = [s for s in grant.scopes if s in api.scope_values]
     if requested:
+        refused = [s for s in requested if s not in granted]
+        if refused:
+            raise AudienceError(f'Client "{app.name}" has not been granted scopes: {", ".join(refused)}. '
+                                f'Add them to its client grant for "{api.identifier}".')
         return [s for s in granted if s in requested]
     return granted

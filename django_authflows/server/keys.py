@@ -105,18 +105,7 @@ def _create_first_active(alg: str) -> SigningKey:
 def published_jwks() -> dict[str, list[dict[str, Any]]]:
     """RFC 7517 key set: next, active and retired keys (retired ones until their tokens expire)."""
     active_key()  # a fresh install publishes its first key before anything asks for a token
-    records = SigningKey.objects.exclude(state=SigningKey.RETIRED)
-    retired_horizon = timezone.now() - timezone.timedelta(seconds=_longest_token_lifetime())
-    retired = SigningKey.objects.filter(state=SigningKey.RETIRED, retired__gte=retired_horizon)
-    return {"keys": [r.public_jwk for r in [*records, *retired]]}
-
-
-def _longest_token_lifetime() -> int:
-    lifetimes = authflows_settings.LIFETIMES
-    from ..models import Api
-
-    api_max = max((a for a in Api.objects.values_list("token_lifetime", flat=True) if a), default=0)
-    return max(lifetimes["access_token"], lifetimes["id_token"], lifetimes["userinfo_access_token"], api_max)
+    return {"keys": [r.public_jwk for r in SigningKey.trusted().order_by("created")]}
 
 
 def rotate(alg: str | None = None) -> SigningKey:

@@ -276,3 +276,11 @@ def test_replayed_code_revokes_the_tokens_it_issued(client, authorize, make_clie
     refreshed = client.post(TOKEN_URL, {"grant_type": "refresh_token", "refresh_token": first["refresh_token"],
                                         "client_id": app.client_id, "client_secret": app.secret})
     assert refreshed.json()["error"] == "invalid_grant"
+
+
+def test_two_audiences_are_refused(authorize, make_client, make_api):
+    make_api()
+    make_api("https://other.example.test/")
+    app = make_client("regular")
+    response = authorize(app, audience="https://api.example.test/", resource="https://other.example.test/")
+    assert query(response["Location"])["error"] == "invalid_target"

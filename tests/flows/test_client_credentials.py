@@ -56,9 +56,20 @@ def test_resource_parameter(client, m2m):
 
 
 def test_scope_can_only_narrow(client, m2m):
-    narrowed = client.post(TOKEN_URL, {"grant_type": "client_credentials", "audience": AUD,
-                                       "scope": "read:messages write:messages"}, HTTP_AUTHORIZATION=basic(m2m))
-    assert narrowed.json()["scope"] == "read:messages"
+    same = client.post(TOKEN_URL, {"grant_type": "client_credentials", "audience": AUD, "scope": "read:messages"},
+                       HTTP_AUTHORIZATION=basic(m2m))
+    assert same.json()["scope"] == "read:messages"
+    wider = client.post(TOKEN_URL, {"grant_type": "client_credentials", "audience": AUD,
+                                    "scope": "read:messages write:messages"}, HTTP_AUTHORIZATION=basic(m2m))
+    assert wider.json()["error"] == "access_denied"
+    assert "has not been granted scopes: write:messages" in wider.json()["error_description"]
+
+
+def test_two_audiences_are_refused(client, m2m):
+    response = client.post(TOKEN_URL, "grant_type=client_credentials&resource=https://api.example.test/"
+                           "&resource=https://other.example.test/", content_type="application/x-www-form-urlencoded",
+                           HTTP_AUTHORIZATION=basic(m2m))
+    assert response.json()["error"] == "invalid_target"
 
 
 def test_unknown_audience(client, m2m):

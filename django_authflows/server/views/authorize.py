@@ -66,11 +66,18 @@ class AuthorizeView(View):
         core = get_core()
         try:
             scopes, credentials = core.validate_authorization_request(request)
+            if len(request.GET.getlist("resource")) + len(request.GET.getlist("audience")) > 1:
+                error = errors.CustomOAuth2Error("invalid_target", "Ask for one API per request (audience or "
+                                                 "resource, once).")
+                error.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
+                raise error
         except FatalClientError as exc:
             err = exc.oauthlib_error
             return self.error_page(request, err.error, err.description)
         except OAuthToolkitError as exc:
             return self.redirect_oauth_error(request, exc.oauthlib_error)
+        except errors.OAuth2Error as exc:
+            return self.redirect_oauth_error(request, exc)
         oauth_request = credentials.pop("request")
         client = oauth_request.client
         redirect_uri = credentials["redirect_uri"]

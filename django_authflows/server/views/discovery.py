@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ...conf import authflows_settings
 from ...issuer import endpoint, issuer_for
 from ..keys import published_jwks
 
 
-@require_GET
+@require_safe
 def openid_configuration(request: HttpRequest) -> JsonResponse:
     issuer = issuer_for(request)
     flows = authflows_settings.FLOWS
@@ -55,7 +55,7 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
     return response
 
 
-@require_GET
+@require_safe
 def jwks(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(published_jwks())
     response["Cache-Control"] = "public, max-age=300"

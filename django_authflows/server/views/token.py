@@ -61,9 +61,12 @@ class TokenView(View):
     def post(self, request: HttpRequest) -> HttpResponse:
         core = get_core()
         try:
-            params = dict(core.extract_body(request))
+            pairs = core.extract_body(request)
         except BodyError as exc:
             return json_error("invalid_request", str(exc))
+        if sum(key in ("resource", "audience") for key, _value in pairs) > 1:
+            return json_error("invalid_target", "Ask for one API per request (audience or resource, once).")
+        params = dict(pairs)
         limited = check_client(request, params, count_request=True)
         if limited is not None:
             return limited

@@ -72,7 +72,7 @@ class DeviceAuthorizationView(View):
         try:
             api = audience.get_api(audience.requested_identifier(params))
         except audience.AudienceError as exc:
-            return json_error("access_denied", exc.description, status=403)
+            return json_error("access_denied", exc.description)
         requested = params.get("scope", "openid").split()
         scopes = audience.user_scopes(client, api, requested)
         return self.create(request, client, api, scopes)
