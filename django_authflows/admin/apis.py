@@ -19,7 +19,7 @@ class ClientGrantInline(admin.TabularInline):
     model = ClientGrant
     form = forms.ClientGrantForm
     fields = ("application", "scopes")
-    extra = 0
+    extra = 1  # one empty row, so a grant can be added without JavaScript
     verbose_name = _("machine-to-machine application")
     verbose_name_plural = _("Machine-to-machine applications (client grants)")
 

@@ -55,6 +55,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_filter = ("app_type", GrantTypeFilter)
     search_fields = ("name", "client_id")
     ordering = ("name",)
+    view_on_site = False  # DOT's get_absolute_url names a URL this app does not mount
     form = forms.ApplicationChangeForm
     change_form_template = "admin/authflows/application/change_form.html"
     choose_type_template = "admin/authflows/application/choose_type.html"
@@ -94,7 +95,8 @@ class ApplicationAdmin(admin.ModelAdmin):
         """Step one: a name and a type (a GET form, so step two's URL carries the type)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = forms.ApplicationTypeForm(request.GET if "app_type" in request.GET else None)
+        form = forms.ApplicationTypeForm(request.GET if "app_type" in request.GET else None,
+                                         initial={"name": request.GET.get("name", "")})
         form.is_valid()
         return TemplateResponse(request, self.choose_type_template, {
             **self.admin_site.each_context(request), "opts": self.opts, "form": form, "media": self.media,
@@ -134,16 +136,19 @@ class ApplicationAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(self._url("secret", app))
 
     def secret_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """The one page that shows a plaintext secret: it takes it out of the session as it renders."""
+        """The one page that shows a plaintext secret: it takes it out of the session as it renders (so only
+        the person who created or rotated it sees it, once)."""
         app = self._object_or_404(request, object_id)
-        if not self.has_change_permission(request, app):
+        if not (self.has_change_permission(request, app) or self.has_add_permission(request)):
             raise PermissionDenied
         secret = request.session.pop(SECRET_SESSION_KEY % app.pk, None)
         return TemplateResponse(request, self.secret_template, {
             **self.admin_site.each_context(request), "opts": self.opts, "original": app, "secret": secret,
             "title": _t("Client secret of %(app)s") % {"app": app}, "media": self.media,
-            "change_url": self._url("change", app),
-            "rotate_secret_url": self._url("rotate_secret", app) if app.preset.confidential else None,
+            "change_url": (self._url("change", app) if self.has_view_or_change_permission(request, app)
+                           else reverse("admin:index", current_app=self.admin_site.name)),
+            "rotate_secret_url": (self._url("rotate_secret", app)
+                                  if app.preset.confidential and self.has_change_permission(request, app) else None),
             "has_view_permission": True,
         })
 
@@ -208,6 +213,8 @@ class ApplicationAdmin(admin.ModelAdmin):
         self.message_user(request, format_html(_t("The application “{}” was created."), obj), messages.SUCCESS)
         if SECRET_SESSION_KEY % obj.pk in request.session:
             return HttpResponseRedirect(self._url("secret", obj))
+        if not self.has_view_or_change_permission(request, obj):
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.admin_site.name))
         return HttpResponseRedirect(self._url("change", obj))
 
     # -- columns and read-only values ------------------------------------------------------------
@@ -238,6 +245,5 @@ class ApplicationAdmin(admin.ModelAdmin):
     def client_secret_display(self, obj: Application) -> str:
         if not obj.preset.confidential:
             return _t("None: a public client (PKCE) has no secret.")
-        return format_html('{} <a class="authflows-inline-link" href="{}">{}</a>',
-                           _t("Stored hashed; shown only once, when created or rotated."),
-                           self._url("rotate_secret", obj), _t("Rotate secret…"))
+        return _t("Stored hashed: shown only once, when the application is created or the secret rotated "
+                  "(“Rotate secret” above).")

@@ -25,7 +25,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
     """Keys are made by rotation, never by hand, and never deleted (retired keys stay published until
     the tokens they signed expire). The private key is not a field of any page."""
 
-    list_display = ("kid", "alg", "state", "created", "activated", "retired")
+    list_display = ("short_kid", "alg", "state", "created", "activated", "retired")
     list_filter = ("state", "alg")
     search_fields = ("kid",)
     fields = ("kid", "alg", "state", "created", "activated", "retired", "public_key")
@@ -50,6 +50,10 @@ class SigningKeyAdmin(admin.ModelAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+    @admin.display(description=_("kid"), ordering="kid")
+    def short_kid(self, obj: SigningKey) -> str:
+        return format_html('<code title="{}">{}…</code>', obj.kid, obj.kid[:16])
 
     @admin.display(description=_("public key (JWK)"))
     def public_key(self, obj: SigningKey) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 import oauth2_provider.admin  # noqa: F401  (DOT registers first, whatever the INSTALLED_APPS order)
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _t
@@ -33,7 +34,7 @@ for _model in (AccessToken, RefreshToken, Grant, IDToken):  # DOT's admins, repl
 
 class RecordAdmin(admin.ModelAdmin):
     """Records the flows create: listed and viewed, never added or edited by hand. Actions need the
-    change or delete permission (asked without an object); each record's own page is read-only."""
+    change or delete permission; each record's own page is read-only."""
 
     list_select_related = ("application", "user")
     search_fields = APP_SEARCH + USER_SEARCH
@@ -48,13 +49,20 @@ class RecordAdmin(admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return obj is None and super().has_change_permission(request)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None and super().has_delete_permission(request)
-
+    # The delete permission stays the model's, so deleting an application still cascades to its records
+    # (the admin asks every related record's admin). Records themselves are revoked, never deleted raw:
+    # a raw delete would skip the deny-list and the revoked refresh tokens that reuse detection needs.
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
-        actions.pop("delete_selected", None)  # revoke instead: a raw delete skips the deny-list and families
+        actions.pop("delete_selected", None)
         return actions
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
+        raise PermissionDenied
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
+                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        return super().change_view(request, object_id, form_url, {"show_delete": False, **(extra_context or {})})
 
 
 class ExpiryFilter(admin.SimpleListFilter):
@@ -65,9 +73,11 @@ class ExpiryFilter(admin.SimpleListFilter):
         return [("live", _("Not expired")), ("expired", _("Expired"))]
 
     def queryset(self, request: HttpRequest, queryset: Any) -> Any:
-        now = timezone.now()
-        return {"live": lambda: queryset.filter(expires__gt=now),
-                "expired": lambda: queryset.filter(expires__lte=now)}.get(self.value(), lambda: queryset)()
+        if self.value() == "live":
+            return queryset.filter(expires__gt=timezone.now())
+        if self.value() == "expired":
+            return queryset.filter(expires__lte=timezone.now())
+        return queryset
 
 
 class RevokedFilter(ExpiryFilter):
@@ -97,7 +107,7 @@ class AccessTokenAdmin(RecordAdmin):
                                _t("Refresh tokens issued with them stay valid: revoke their family on the "
                                   "refresh-token list to end the session.")])
         self.log_deletions(request, queryset)
-        count = revocation.revoke_access_tokens(queryset)
+        count = revocation.revoke_access_tokens(queryset.select_related(None))
         self.message_user(request, _t("Revoked %(n)d access token(s).") % {"n": count}, messages.SUCCESS)
         return None
 
@@ -124,8 +134,9 @@ class RefreshTokenAdmin(RecordAdmin):
                 consequences=[_t("Every refresh token of each family stops working: the user signs in again."),
                               _t("The access tokens issued from them are revoked too.")])
         for token in queryset:
-            if not token.token_family:
-                token.revoke()  # issued before families existed
+            if not token.token_family:  # issued before families existed: revoke it alone
+                revocation.revoke_access_tokens(AccessToken.objects.filter(pk=token.access_token_id))
+                token.revoke()
         for family in families:
             revocation.revoke_family(family)
         for token in queryset:
@@ -210,8 +221,11 @@ class ConsentAdmin(RecordAdmin):
                 consequences=[_t("The consent is deleted: the application must ask again."),
                               _t("The user's refresh tokens for the application are revoked, with the access "
                                  "tokens issued from them.")])
+        revoked = 0
         for app, user in pairs:
-            self.log_deletions(request, Consent.objects.filter(application=app, user=user))
+            consents = Consent.objects.filter(application=app, user=user)
+            revoked += consents.count()
+            self.log_deletions(request, consents)
             revocation.revoke_application_for_user(app, user)
-        self.message_user(request, _t("Revoked %(n)d consent(s).") % {"n": len(pairs)}, messages.SUCCESS)
+        self.message_user(request, _t("Revoked %(n)d consent(s).") % {"n": revoked}, messages.SUCCESS)
         return None

@@ -16,7 +16,8 @@ from ..models import Api, Application
 PKCE_SHELL = """\
 # PKCE (RFC 7636): a new code_verifier for every login; send only its S256 challenge.
 code_verifier=$(openssl rand -base64 48 | tr -d '=+/\\n' | cut -c1-64)
-code_challenge=$(printf %s "$code_verifier" | openssl dgst -binary -sha256 | openssl base64 -A | tr '+/' '-_' | tr -d '=')"""
+code_challenge=$(printf %s "$code_verifier" | openssl dgst -binary -sha256 \\
+  | openssl base64 -A | tr '+/' '-_' | tr -d '=')"""
 
 AUTHLIB = """\
 # settings.py: the secret comes from the environment, never from the repository.
@@ -105,11 +106,13 @@ def quickstart(app: Application, request: HttpRequest) -> dict[str, Any]:
     issuer = issuer_for(request)
     audience = _audience(app)
     build = {presets.M2M: _m2m, presets.REGULAR: _regular}.get(app.app_type, _public)
+    client_grants = list(app.client_grants.select_related("api").order_by("api__name"))
     return {
         "type": app.preset.label,
         "issuer": issuer,
         "client_id": app.client_id,
         "audience": audience,
         "snippets": build(app, issuer, audience),
-        "client_grants": list(app.client_grants.select_related("api").order_by("api__name")),
+        "client_grants": client_grants,
+        "needs_grant": app.app_type == presets.M2M and not client_grants,
     }

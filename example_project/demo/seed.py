@@ -1,4 +1,4 @@
-"""Idempotent creation of the demo user, the example API and one application per flow."""
+"""Idempotent creation of the demo user, the admin user, the example API and one application per flow."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -15,6 +15,8 @@ from .secrets import demo_secret
 
 USERNAME = "demo"
 PASSWORD = "demo-password-123"
+ADMIN_USERNAME = "admin"
+ADMIN_PASSWORD = "admin-password-123"
 API_SCOPES = ["read:messages=Read your messages", "write:messages=Write messages"]
 
 
@@ -54,6 +56,15 @@ def seed_user() -> Any:
     user.email, user.first_name, user.last_name = "demo@example.test", "Demo", "User"
     user.is_active = True
     user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def seed_admin() -> Any:
+    """A superuser for /admin/ (the demo only: a fixed, published password)."""
+    user, _ = get_user_model().objects.get_or_create(username=ADMIN_USERNAME)
+    user.email, user.is_active, user.is_staff, user.is_superuser = "admin@example.test", True, True, True
+    user.set_password(ADMIN_PASSWORD)
     user.save()
     return user
 
@@ -105,6 +116,7 @@ def seed(base_url: str) -> dict[str, Any]:
     """Everything the demo needs; safe to run again (it updates, never duplicates)."""
     base = base_url.rstrip("/")
     seed_user()
+    seed_admin()
     api = seed_api()
     applications = []
     for spec in app_specs(base):
@@ -116,6 +128,7 @@ def seed(base_url: str) -> dict[str, Any]:
         })
     return {
         "url": f"{base}/", "username": USERNAME, "password": PASSWORD,
+        "admin": {"url": f"{base}/admin/", "username": ADMIN_USERNAME, "password": ADMIN_PASSWORD},
         "api": {"identifier": api.identifier, "scopes": api.scope_values},
         "applications": applications,
     }

@@ -61,10 +61,6 @@ def spa_session(client: Any, authorize: Any, make_client: Any, make_api: Any) ->
     return get
 
 
-def changelist(model: str) -> str:
-    return f"/admin/{model}/"
-
-
 def action(client: Client, url: str, name: str, objects: list[Any], confirm: bool) -> Any:
     """Run an admin action the way the changelist does; ``confirm`` also presses "Yes, I'm sure"."""
     data: dict[str, Any] = {"action": name, "_selected_action": [str(o.pk) for o in objects]}

@@ -198,7 +198,8 @@ def test_change_page_shows_client_id_with_copy_button_and_no_secret(admin_client
 
 
 @pytest.mark.parametrize("key, expected", [
-    ("m2m", ["grant_type=client_credentials", "--url http://testserver/oauth/token", "YOUR_CLIENT_SECRET"]),
+    ("m2m", ["grant_type=client_credentials", "--url http://testserver/oauth/token", "YOUR_CLIENT_SECRET",
+             "None yet: open an API"]),
     ("spa", ["http://testserver/authorize?response_type=code", "code_challenge_method=S256", "code_verifier"]),
     ("device", ["http://testserver/oauth/device/code"]),
     ("regular", ["authlib.integrations.django_client", "http://testserver/.well-known/openid-configuration"]),
@@ -272,11 +273,18 @@ def test_view_permission_shows_read_only_pages(staff_client, apps):
     assert staff.post(f"{LIST}{m2m.pk}/rotate-secret/", {"post": "yes"}).status_code == HTTPStatus.FORBIDDEN
 
 
-def test_add_permission_alone_creates(staff_client):
-    staff = staff_client("add_application", "view_application")
+def test_add_permission_alone_creates_and_sees_the_secret_once(staff_client):
+    staff = staff_client("add_application")
     response = staff.post(f"{ADD}?app_type=m2m", {"name": "Cron", "grants": ["client_credentials"]})
-    assert response.status_code == HTTPStatus.FOUND
-    assert Application.objects.filter(name="Cron").exists()
+    app = Application.objects.get(name="Cron")
+    assert response["Location"] == f"{LIST}{app.pk}/secret/"
+    secret = staff.get(response["Location"]).context["secret"]
+    assert hashing.verify_client_secret(secret, app.client_secret)[0]
+    assert staff.get(change_url(app)).status_code == HTTPStatus.FORBIDDEN
+    assert staff.post(f"{LIST}{app.pk}/rotate-secret/", {"post": "yes"}).status_code == HTTPStatus.FORBIDDEN
+    public = staff.post(f"{ADD}?app_type=spa", {"name": "Pub", "grants": ["authorization_code"],
+                                                "callbacks": "https://pub.example.test/cb"})
+    assert public["Location"] == "/admin/"
 
 
 def test_delete_asks_for_confirmation_and_logs(admin_client, apps):
@@ -285,3 +293,18 @@ def test_delete_asks_for_confirmation_and_logs(admin_client, apps):
     admin_client.post(f"{LIST}{app.pk}/delete/", {"post": "yes"})
     assert not Application.objects.filter(pk=app.pk).exists()
     assert LogEntry.objects.filter(object_id=str(app.pk), object_repr="Back office").exists()
+
+
+def test_deleting_an_application_takes_its_tokens_and_consents(admin_client, spa_session):
+    app, _ = spa_session()
+    page = admin_client.get(f"{LIST}{app.pk}/delete/")
+    assert page.status_code == HTTPStatus.OK and not page.context["perms_lacking"]
+    admin_client.post(f"{LIST}{app.pk}/delete/", {"post": "yes"})
+    assert not Application.objects.filter(pk=app.pk).exists()
+
+
+def test_choose_another_type_keeps_the_name(admin_client):
+    step_two = admin_client.get(ADD, {"app_type": "spa", "name": "Shop & co"}).content.decode()
+    assert 'href="?name=Shop%20%26%20co"' in step_two
+    step_one = admin_client.get(ADD, {"name": "Shop & co"})
+    assert 'value="Shop &amp; co"' in step_one.content.decode() and not step_one.context["form"].errors

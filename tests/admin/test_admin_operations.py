@@ -49,6 +49,8 @@ def test_no_page_shows_a_token_code_or_hash(admin_client, spa_session, device_gr
                          code="a-code-nobody-may-see", redirect_uri=app.redirect_uri_list[0],
                          expires=timezone.now() + datetime.timedelta(minutes=1), code_challenge="c" * 43,
                          code_challenge_method="S256")
+    IDToken.objects.create(application=app, user=user, expires=timezone.now() + datetime.timedelta(minutes=5),
+                           scope="openid")
     pages = []
     for url, model in ((TOKENS, AccessToken), (REFRESH, RefreshToken), (CODES, Grant), (ID_TOKENS, IDToken),
                        (DEVICES, DeviceGrant), (CONSENTS, Consent)):
@@ -169,3 +171,24 @@ def test_permissions(staff_client, spa_session, device_grant):
     deleter = staff_client("view_consent", "delete_consent")
     action(deleter, CONSENTS, "revoke_consents", [consent], confirm=True)
     assert not Consent.objects.filter(pk=consent.pk).exists()
+
+
+def test_records_are_revoked_never_deleted_raw(admin_client, spa_session):
+    app, _ = spa_session()
+    for url, model in ((TOKENS, AccessToken), (REFRESH, RefreshToken), (CONSENTS, Consent)):
+        row = model.objects.get(application=app)
+        assert b"deletelink" not in admin_client.get(f"{url}{row.pk}/change/").content, url
+        assert admin_client.post(f"{url}{row.pk}/delete/", {"post": "yes"}).status_code == HTTPStatus.FORBIDDEN
+        assert model.objects.filter(pk=row.pk).exists()
+        assert b"delete_selected" not in admin_client.get(url).content
+
+
+def test_a_refresh_token_without_a_family_is_revoked_alone(admin_client, make_client, user):
+    app = make_client("spa")
+    expires = timezone.now() + datetime.timedelta(minutes=5)
+    access = AccessToken.objects.create(application=app, user=user, token="legacy-access", expires=expires)
+    legacy = RefreshToken.objects.create(application=app, user=user, token="legacy-refresh", access_token=access)
+    action(admin_client, REFRESH, "revoke_families", [legacy], confirm=True)
+    legacy.refresh_from_db()
+    assert legacy.revoked is not None and not AccessToken.objects.filter(pk=access.pk).exists()
+    assert [r.pk for r in admin_client.get(REFRESH, {"status": "revoked"}).context["cl"].result_list] == [legacy.pk]

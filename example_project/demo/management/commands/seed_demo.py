@@ -1,4 +1,4 @@
-"""``manage.py seed_demo``: the demo user, the example API and one application per flow (idempotent)."""
+"""``manage.py seed_demo``: the demo and admin users, the example API and one application per flow (idempotent)."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ from ...seed import seed
 
 
 class Command(BaseCommand):
-    help = "Create or update the demo user, the example API and the five demo applications."
+    help = "Create or update the demo user, the admin user, the example API and the five demo applications."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--base-url", default="http://127.0.0.1:8000",
@@ -28,6 +28,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo ready."))
         self.stdout.write(f"Open:      {result['url']}")
         self.stdout.write(f"Log in as: {result['username']} / {result['password']}")
+        admin = result["admin"]
+        self.stdout.write(f"Admin:     {admin['url']} as {admin['username']} / {admin['password']}")
         self.stdout.write(f"API:       {result['api']['identifier']} ({', '.join(result['api']['scopes'])})")
         self.stdout.write("")
         width = max(len(a["client_id"]) for a in result["applications"])
