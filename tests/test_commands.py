@@ -116,3 +116,24 @@ def test_table_output():
     run("apis", "create", "--name", "Msgs", "--identifier", "https://api.example.test/", "--scopes", "read:x")
     table = run("apis", "list")
     assert table.splitlines()[0].split() == ["IDENTIFIER", "NAME", "SCOPES"]
+
+
+def test_retiring_the_active_key_promotes_the_published_next_key():
+    keys = run_json("keys", "list")["keys"]
+    active = next(k for k in keys if k["state"] == "active")
+    nxt = next(k for k in keys if k["state"] == "next")
+    assert run_json("keys", "retire", active["kid"])["state"] == "retired"
+    states = {k["kid"]: k["state"] for k in run_json("keys", "list")["keys"]}
+    assert states[nxt["kid"]] == "active"
+
+
+def test_application_clean_uses_our_url_rules():
+    from django.core.exceptions import ValidationError
+
+    body = run_json("apps", "create", "--name", "App", "--type", "native", "--callbacks", "com.example.app:/cb")
+    app = Application.objects.get(client_id=body["client_id"])
+    app.full_clean()  # DOT's clean() would demand OIDC_RSA_PRIVATE_KEY and refuse the private-use scheme
+    app.allowed_origins = "http://evil.example"
+    with pytest.raises(ValidationError) as info:
+        app.full_clean()
+    assert "allowed_origins" in info.value.message_dict

@@ -76,6 +76,33 @@ class Application(AbstractApplication):
     def logout_url_list(self) -> list[str]:
         return self.post_logout_redirect_uris.split()
 
+    def clean(self) -> None:
+        """Our URL rules (presets.validate_url / validate_origin) instead of DOT's, which would ask for
+        OIDC_RSA_PRIVATE_KEY (our keys live in SigningKey) and refuse native reverse-domain callbacks."""
+        from django.core.exceptions import ValidationError
+
+        errors: dict[str, list[str]] = {}
+        checks = [("redirect_uris", self.redirect_uri_list, "Callback URL"),
+                  ("post_logout_redirect_uris", self.logout_url_list, "Logout URL")]
+        for field, urls, kind in checks:
+            for url in urls:
+                try:
+                    presets.validate_url(url, kind=kind, app_type=self.app_type)
+                except ValueError as exc:
+                    errors.setdefault(field, []).append(str(exc))
+        for origin in self.origin_list:
+            try:
+                presets.validate_origin(origin)
+            except ValueError as exc:
+                errors.setdefault("allowed_origins", []).append(str(exc))
+        if errors:
+            raise ValidationError(errors)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("admin:authflows_application_change", args=[self.pk])
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         # DOT still reads its single grant in places (its admin, its checks): keep it meaningful.
         self.client_type = self.preset.client_type

@@ -134,7 +134,13 @@ def prepare_next(alg: str | None = None) -> SigningKey:
 
 
 def retire(kid: str) -> SigningKey:
+    """Retire a key. Retiring the active key rotates: the published next key takes over, so nothing is
+    ever signed with a key that was not published first."""
     record = SigningKey.objects.get(kid=kid)
+    if record.state == SigningKey.ACTIVE:
+        rotate(record.alg)
+        record.refresh_from_db()
+        return record
     record.state, record.retired = SigningKey.RETIRED, timezone.now()
     record.save(update_fields=["state", "retired"])
     forget_cached_keys()
