@@ -73,12 +73,14 @@ def user_scopes(app: Any, api: Api | None, requested: list[str]) -> list[str]:
     return out
 
 
-def client_credentials_scopes(app: Any, api: Api | None, requested: list[str] | None) -> list[str]:
+def client_credentials_scopes(app: Any, api: Api | None, requested: list[str] | None,
+                              grant: ClientGrant | None = None) -> list[str]:
     """The client grant decides; ``scope`` can only narrow it."""
     if api is None:
         raise AudienceError(
             "No audience: send 'audience' (the API identifier) or set AUTHFLOWS['DEFAULT_AUDIENCE'].")
-    grant = ClientGrant.objects.filter(application=app, api=api).first()
+    if grant is None:
+        grant = ClientGrant.objects.filter(application=app, api=api).first()
     if grant is None:
         raise AudienceError(
             f'Client "{app.name}" ({app.client_id}) is not authorized to access "{api.identifier}". '

@@ -8,6 +8,7 @@ from oauthlib.oauth2.rfc6749.utils import scope_to_list
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from ...conf import authflows_settings
+from ...models import ClientGrant
 from ... import presets
 from .. import audience
 
@@ -20,8 +21,14 @@ class ClientCredentialsValidatorMixin(OAuth2Validator):
         if request.grant_type != "client_credentials":
             return super().validate_scopes(client_id, scopes, client, request, *args, **kwargs)
         try:
-            api = audience.api_for(request)
-            request.scopes = audience.client_credentials_scopes(client, api, scope_to_list(request.scope))
+            identifier = audience.requested_identifier({"audience": getattr(request, "audience", None),
+                                                        "resource": getattr(request, "resource", None)})
+            # One query for the usual case: the client grant and its API together.
+            grant = (ClientGrant.objects.select_related("api").filter(application=client, api__identifier=identifier)
+                     .first() if identifier else None)
+            api = grant.api if grant is not None else audience.api_for(request)
+            request.authflows_api = api
+            request.scopes = audience.client_credentials_scopes(client, api, scope_to_list(request.scope), grant)
         except audience.AudienceError as exc:
             raise exc.oauth_error(request) from None
         return True

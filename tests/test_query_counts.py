@@ -1,0 +1,51 @@
+"""SQL queries per request (deterministic, so plain tests; speed itself is measured in bench/)."""
+from __future__ import annotations
+
+import base64
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from django_authflows.apis import create_client_grant
+
+from .oauth import TOKEN_URL, query
+
+pytestmark = pytest.mark.django_db
+AUD = "https://api.example.test/"
+
+
+def basic(app):
+    return "Basic " + base64.b64encode(f"{app.client_id}:{app.secret}".encode()).decode()
+
+
+def count(fn):
+    with CaptureQueriesContext(connection) as captured:
+        response = fn()
+    assert response.status_code == 200, response.content
+    # SAVEPOINTs come from the test's own transaction (in production atomic() is BEGIN/COMMIT, not logged)
+    queries = [q for q in captured if "SAVEPOINT" not in q["sql"]]
+    return len(queries), "\n".join(q["sql"][:70] + " ... " + q["sql"][-40:] for q in queries)
+
+
+def test_code_exchange_with_openid_in_at_most_8_queries(client, authorize, make_client, make_api):
+    make_api()
+    app = make_client("regular")
+    client.get("/.well-known/jwks.json")  # keys exist, as on any running server
+    code = query(authorize(app, audience=AUD, scope="openid profile email offline_access read:messages")
+                 ["Location"])["code"]
+    n, sql = count(lambda: client.post(TOKEN_URL, {"grant_type": "authorization_code", "code": code,
+                                                   "redirect_uri": app.redirect_uri_list[0]},
+                                       HTTP_AUTHORIZATION=basic(app)))
+    assert n <= 8, sql
+
+
+def test_client_credentials_queries(client, make_client, make_api):
+    app = make_client("m2m")
+    create_client_grant(app, make_api(), ["read:messages"])
+    client.get("/.well-known/jwks.json")
+    post = lambda: client.post(TOKEN_URL, {"grant_type": "client_credentials", "audience": AUD},  # noqa: E731
+                               HTTP_AUTHORIZATION=basic(app))
+    post()
+    n, sql = count(post)
+    assert n <= 3, sql  # the application, its client grant with the API, the token record
