@@ -16,6 +16,9 @@ class AuthflowsConfig(AppConfig):
     def ready(self) -> None:
         from . import checks, signals  # noqa: F401  (registers checks and receivers)
 
+        if self.apps.is_installed("django.contrib.admin"):
+            signals.connect_admin_audit()
+
         # oauthlib logs issued tokens and codes at DEBUG ("Issuing token to client id ..., {'access_token':
         # ...}"). Unless a project set these loggers' levels itself, keep them at INFO so that a DEBUG root
         # logger never writes a token to a log.

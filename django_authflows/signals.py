@@ -14,3 +14,21 @@ device_authorization_requested = Signal()
 device_authorization_approved = Signal()
 #: device_authorization_denied(sender, grant_id, client_id, user)
 device_authorization_denied = Signal()
+
+
+def _admin_action_logged(sender: object, instance: object, created: bool, **kwargs: object) -> None:
+    """Every admin change and action (Django's LogEntry) also becomes an audit line."""
+    from . import audit
+
+    if created:
+        audit.event("admin_action", user_id=getattr(instance, "user_id", None),
+                    action={1: "add", 2: "change", 3: "delete"}.get(getattr(instance, "action_flag", 0), "other"),
+                    model=str(getattr(instance, "content_type", "") or ""), object_id=getattr(instance, "object_id", None),
+                    message=str(getattr(instance, "get_change_message", lambda: "")())[:200] or None)
+
+
+def connect_admin_audit() -> None:
+    from django.contrib.admin.models import LogEntry
+    from django.db.models.signals import post_save
+
+    post_save.connect(_admin_action_logged, sender=LogEntry, dispatch_uid="authflows_admin_audit")

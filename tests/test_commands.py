@@ -137,3 +137,14 @@ def test_application_clean_uses_our_url_rules():
     with pytest.raises(ValidationError) as info:
         app.full_clean()
     assert "allowed_origins" in info.value.message_dict
+
+
+def test_retiring_the_next_key_publishes_another_and_delete_removes_a_key():
+    keys = run_json("keys", "list")["keys"]
+    nxt = next(k for k in keys if k["state"] == "next")
+    run_json("keys", "retire", nxt["kid"])
+    again = run_json("keys", "list")["keys"]
+    assert sum(k["state"] == "next" for k in again) == 1
+    assert run_json("keys", "retire", nxt["kid"])["state"] == "retired"  # idempotent
+    assert run_json("keys", "delete", nxt["kid"]) == {"kid": nxt["kid"], "deleted": True}
+    assert nxt["kid"] not in {k["kid"] for k in run_json("keys", "list")["keys"]}

@@ -126,8 +126,8 @@ class SigningKeyAdmin(admin.ModelAdmin):
             consequences = [_t("A retired key signs nothing more; it stays in the key set until every token it "
                                "signed has expired.")]
             if any(k.state == SigningKey.ACTIVE for k in live):
-                consequences.append(_t("You are retiring an active key: a new key, not yet published, will sign "
-                                       "from the next token on. Rotate instead to promote the published next key."))
+                consequences.append(_t("You are retiring an active key: the published next key takes over "
+                                       "(a rotation), and a new next key is published."))
             return confirm(self, request, title=_t("Retire signing keys?"), objects=live, action="retire_keys",
                            question=_t("Retire these signing keys?"), consequences=consequences,
                            submit=_t("Yes, retire"))

@@ -18,6 +18,7 @@ class TokenFamily(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authflows_families")
     audience = models.CharField(max_length=255, blank=True, default="")
     session = models.JSONField(default=dict, blank=True)
+    scope = models.TextField(blank=True, default="", help_text=_("The scopes the login granted."))
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     revoked = models.DateTimeField(null=True, blank=True)
 

@@ -137,14 +137,27 @@ def retire(kid: str) -> SigningKey:
     """Retire a key. Retiring the active key rotates: the published next key takes over, so nothing is
     ever signed with a key that was not published first."""
     record = SigningKey.objects.get(kid=kid)
+    if record.state == SigningKey.RETIRED:
+        return record  # retiring again must not push back the date its trust ends
     if record.state == SigningKey.ACTIVE:
         rotate(record.alg)
         record.refresh_from_db()
         return record
     record.state, record.retired = SigningKey.RETIRED, timezone.now()
     record.save(update_fields=["state", "retired"])
+    prepare_next(record.alg)  # a retired next key is replaced, so rotation never signs with an unpublished key
     forget_cached_keys()
     return record
+
+
+def delete(kid: str) -> None:
+    """Remove a (compromised) key at once: it stops being published and trusted. The active key is first
+    rotated out, so signing goes on with the published next key."""
+    record = SigningKey.objects.get(kid=kid)
+    if record.state == SigningKey.ACTIVE:
+        rotate(record.alg)
+    SigningKey.objects.filter(kid=kid).delete()
+    forget_cached_keys()
 
 
 def forget_cached_keys() -> None:

@@ -67,6 +67,8 @@ class AuthflowsValidator(
     def save_bearer_token(self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any) -> Any:
         """oauthlib offers a refresh token to every code exchange: keep it only with ``offline_access``
         for an application that has the refresh grant (as Auth0)."""
+        if request.grant_type == "refresh_token":
+            self.claim_refresh_token(request)
         if "refresh_token" in token and not refresh_allowed(request):
             del token["refresh_token"]
         saved = super().save_bearer_token(token, request, *args, **kwargs)

@@ -82,3 +82,19 @@ def test_staff_needs_the_change_permission_to_act(staff_client, active):
     action(operator, LIST, "retire_keys", [active], confirm=True)
     active.refresh_from_db()
     assert active.state == SigningKey.RETIRED
+
+
+def test_admin_actions_are_audit_lines(db, caplog):
+    import logging
+
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.contrib.auth import get_user_model
+    from django.contrib.contenttypes.models import ContentType
+
+    from django_authflows.models import SigningKey
+
+    caplog.set_level(logging.INFO, logger="django_authflows.audit")
+    staff = get_user_model().objects.create_superuser("auditor", "a@example.test", "pw-123456789")
+    LogEntry.objects.create(user=staff, content_type=ContentType.objects.get_for_model(SigningKey), object_id="1",
+                            object_repr="k", action_flag=CHANGE, change_message="Rotated")
+    assert any("event=admin_action" in r.getMessage() and "action=change" in r.getMessage() for r in caplog.records)

@@ -183,3 +183,9 @@ def test_activate_rate_limit(logged_in, device, settings):
 def test_device_flow_off(client, device, settings):
     settings.AUTHFLOWS = {**settings.AUTHFLOWS, "FLOWS": ["authorization_code"]}
     assert client.post("/oauth/device/code", {"client_id": device.client_id}).status_code == 400
+
+
+def test_two_audiences_are_refused(client, device):
+    response = client.post("/oauth/device/code", {"client_id": device.client_id, "audience": AUD,
+                                                  "resource": "https://other.example.test/"})
+    assert response.status_code == 400 and response.json()["error"] == "invalid_target"

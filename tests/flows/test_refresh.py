@@ -121,3 +121,17 @@ def test_refresh_tokens_are_stored_hashed(spa_tokens):
     row = RefreshToken.objects.get()
     assert body["refresh_token"] not in (row.token or "") and row.token_checksum
     assert row.created <= timezone.now()
+
+
+def test_a_refused_refresh_does_not_spend_the_token(client, spa_tokens):
+    app, first = spa_tokens()
+    widened = refresh(client, app, first["refresh_token"], scope="openid write:messages")
+    assert widened.json()["error"] == "invalid_scope"
+    assert refresh(client, app, first["refresh_token"]).status_code == HTTPStatus.OK
+
+
+def test_refresh_after_its_access_token_was_revoked_keeps_the_scopes(client, spa_tokens):
+    app, first = spa_tokens()
+    assert client.post("/oauth/revoke", {"token": first["access_token"], "client_id": app.client_id}).status_code == 200
+    body = refresh(client, app, first["refresh_token"]).json()
+    assert body["scope"] == first["scope"] and "id_token" in body

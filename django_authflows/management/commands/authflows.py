@@ -84,6 +84,7 @@ class Command(BaseCommand):
         rotate.add_argument("--alg", default=None)
         rotate.add_argument("--prepare", action="store_true", help="only publish a next key")
         keys.add_parser("retire").add_argument("kid")
+        keys.add_parser("delete", help="remove a compromised key at once").add_argument("kid")
 
         groups.add_parser("cleanup", help="delete expired codes, grants and tokens (cron-safe)").add_argument(
             "--json", action="store_true", help="print one JSON object")
@@ -213,6 +214,12 @@ class Command(BaseCommand):
 
         key = keys.prepare_next(o["alg"]) if o["prepare"] else keys.rotate(o["alg"])
         self.emit({"kid": key.kid, "alg": key.alg, "state": key.state}, o)
+
+    def keys_delete(self, o: dict[str, Any]) -> None:
+        from ...server import keys
+
+        keys.delete(o["kid"])
+        self.emit({"kid": o["kid"], "deleted": True}, o)
 
     def keys_retire(self, o: dict[str, Any]) -> None:
         from ...server import keys

@@ -47,11 +47,6 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
                 or family.created + datetime.timedelta(seconds=lifetimes["refresh_token_absolute"]) <= now
                 or rt.created + datetime.timedelta(seconds=lifetimes["refresh_token_idle"]) <= now):
             raise invalid(request)
-        # Rotation claims the token with a conditional UPDATE: of any number of parallel refreshes, one
-        # wins; the others are replays of a rotated token.
-        if not type(rt).objects.filter(pk=rt.pk, revoked__isnull=True).update(revoked=now, updated=now):
-            rt.revoked = now
-            self._reused(rt, now, request)
         request.user = rt.user
         request.refresh_token = refresh_token
         request.refresh_token_instance = rt
@@ -71,10 +66,23 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
                     family=str(rt.token_family))
         raise invalid(request)
 
+    def claim_refresh_token(self, request: Request) -> None:
+        """Rotation claims the token with a conditional UPDATE once the request is known to be good (so a
+        refused refresh does not spend it): of any number of parallel refreshes, one wins; the others are
+        replays of a rotated token."""
+        rt = request.refresh_token_instance
+        now = timezone.now()
+        if not type(rt).objects.filter(pk=rt.pk, revoked__isnull=True).update(revoked=now, updated=now):
+            rt.revoked = now
+            self._reused(rt, now, request)
+
     def get_original_scopes(self, refresh_token: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
         rt = request.refresh_token_instance
         if rt.access_token is not None:
             return rt.access_token.scope.split()
+        family = getattr(request, "authflows_family", None)
+        if family is not None and family.scope:  # its access token was revoked: the login's scopes remain
+            return family.scope.split()
         return super().get_original_scopes(refresh_token, request, *args, **kwargs)
 
     def _create_refresh_token(self, request: Request, refresh_token_code: str, access_token: Any,
@@ -84,6 +92,6 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         if previous_refresh_token is None:  # a new login session: a new family
             api = audience.api_for(request)
             TokenFamily.objects.create(family=rt.token_family, application=request.client, user=request.user,
-                                       audience=api.identifier if api else "",
+                                       audience=api.identifier if api else "", scope=" ".join(request.scopes or []),
                                        session=getattr(request, "authflows_session", None) or {})
         return rt

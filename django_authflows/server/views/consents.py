@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.views import View
 
+from ... import audit
 from ...models import Consent
 from ...revocation import revoke_application_for_user
 from .frames import no_framing
@@ -31,5 +32,6 @@ class AuthorizedAppsView(LoginRequiredMixin, View):
             return TemplateResponse(request, self.template_name, {"consents": Consent.objects.none(),
                                                                   "error": "Unknown application."}, status=400)
         revoke_application_for_user(consent.application, request.user)
+        audit.event("application_access_revoked", user_id=request.user.pk, client_id=consent.application.client_id)
         messages.success(request, f"{consent.application.name} can no longer access your account.")
         return HttpResponseRedirect(reverse("authflows:authorized-apps"))

@@ -12,6 +12,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.models import get_application_model
 
+from ... import audit
 from ...issuer import issuer_for
 from ...resource.bearer import verify_jwt
 from ..responses import OAuthRedirect
@@ -58,6 +59,8 @@ class LogoutView(View):
                 client_id = hinted
         if client_id and error is None:
             app = get_application_model().objects.filter(client_id=client_id).first()
+        audit.event("logout", user_id=getattr(request.user, "pk", None), client_id=app.client_id if app else None,
+                    followed=bool(target and app is not None and target in app.logout_url_list))
         logout(request)
         if target and app is not None and target in app.logout_url_list:
             state = params.get("state") if "post_logout_redirect_uri" in params else None

@@ -9,6 +9,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
+from ... import audit
 from ...revocation import revoke_access_tokens, revoke_family, token_checksum
 from ..core import BodyError, parse_body
 from ..flows.device.authorization import _authenticate
@@ -51,9 +52,12 @@ class RevokeView(View):
                    .order_by("-created").first())
         if refresh is not None:
             revoke_family(refresh.token_family)
+            revoked = "refresh_token"
         else:
-            revoke_access_tokens(get_access_token_model().objects.filter(token_checksum=checksum,
-                                                                        application=client))
+            count = revoke_access_tokens(get_access_token_model().objects.filter(token_checksum=checksum,
+                                                                                application=client))
+            revoked = "access_token" if count else "unknown"
+        audit.event("token_revoked", client_id=client.client_id, kind=revoked)
         response = HttpResponse(status=200)
         for key, value in NO_STORE.items():
             response[key] = value

@@ -55,9 +55,12 @@ class DeviceAuthorizationView(View):
         if "device" not in authflows_settings.FLOWS:
             return json_error("unsupported_grant_type", "The device flow is not enabled.")
         try:
-            params = dict(parse_body(request))
+            pairs = parse_body(request)
         except BodyError as exc:
             return json_error("invalid_request", str(exc))
+        if sum(key in ("resource", "audience") for key, _value in pairs) > 1:
+            return json_error("invalid_target", "Ask for one API per request (audience or resource, once).")
+        params = dict(pairs)
         if not params.get("client_id") and not request.META.get("HTTP_AUTHORIZATION"):
             return json_error("invalid_request", "client_id is required.")
         limited = check_client(request, params)
