@@ -19,10 +19,10 @@ from .oauth import AUTHORIZE_URL
 def _fresh_state() -> Any:
     cache.clear()
     key_cache.clear()
-    server_keys._active.clear()
+    server_keys.forget_cached_keys()
     yield
     key_cache.clear()
-    server_keys._active.clear()
+    server_keys.forget_cached_keys()
 
 
 @pytest.fixture

@@ -102,10 +102,19 @@ def _create_first_active(alg: str) -> SigningKey:
         return record
 
 
+_published: list[Any] = [0.0, None]  # (fetched at, key set)
+
+
 def published_jwks() -> dict[str, list[dict[str, Any]]]:
-    """RFC 7517 key set: next, active and retired keys (retired ones until their tokens expire)."""
+    """RFC 7517 key set: next, active and retired keys (retired ones until their tokens expire). Kept
+    for ACTIVE_KEY_TTL seconds in process: a new key is published one rotation before it signs."""
+    now = time.monotonic()
+    if _published[1] is not None and now - _published[0] < ACTIVE_KEY_TTL:
+        return _published[1]
     active_key()  # a fresh install publishes its first key before anything asks for a token
-    return {"keys": [r.public_jwk for r in SigningKey.trusted().order_by("created")]}
+    jwks = {"keys": [r.public_jwk for r in SigningKey.trusted().order_by("created")]}
+    _published[:] = [now, jwks]
+    return jwks
 
 
 def rotate(alg: str | None = None) -> SigningKey:
@@ -162,3 +171,4 @@ def delete(kid: str) -> None:
 
 def forget_cached_keys() -> None:
     _active.clear()
+    _published[:] = [0.0, None]
