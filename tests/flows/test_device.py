@@ -189,3 +189,31 @@ def test_two_audiences_are_refused(client, device):
     response = client.post("/oauth/device/code", {"client_id": device.client_id, "audience": AUD,
                                                   "resource": "https://other.example.test/"})
     assert response.status_code == 400 and response.json()["error"] == "invalid_target"
+
+
+def test_signals_carry_ids_not_codes(client, logged_in, device):
+    from django_authflows import signals
+
+    seen = []
+
+    def receiver(sender, **kwargs):
+        seen.append(kwargs)
+
+    for signal in (signals.device_authorization_requested, signals.device_authorization_approved,
+                   signals.device_authorization_denied):
+        signal.connect(receiver, weak=False)
+    try:
+        body = start(client, device)
+        approve(logged_in, body["user_code"])
+        denied = start(client, device)
+        approve(logged_in, denied["user_code"], decision="deny")
+    finally:
+        for signal in (signals.device_authorization_requested, signals.device_authorization_approved,
+                       signals.device_authorization_denied):
+            signal.disconnect(receiver)
+    assert [sorted(k for k in s if k != "signal") for s in seen] == [
+        ["client_id", "grant_id"], ["client_id", "grant_id", "user"],
+        ["client_id", "grant_id"], ["client_id", "grant_id", "user"]]
+    flat = repr(seen)
+    for secret in (body["device_code"], body["user_code"], denied["device_code"], denied["user_code"]):
+        assert secret not in flat
