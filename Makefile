@@ -42,8 +42,10 @@ test: install-test chromium
 	  AUTHFLOWS_TEST_DB=postgres $(BIN)/python -m pytest tests/flows tests/resource tests/hardening $(PYTEST_ARGS); \
 	else echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run was SKIPPED"; fi
 
-bench: install-test
-	$(BIN)/python -m bench.run
+bench: $(BIN)/python
+	@command -v wrk >/dev/null || { echo "make bench needs wrk (Debian: apt-get install wrk)"; exit 1; }
+	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) demo.sqlite3* db.sqlite3* tests/artifacts .pytest_cache

@@ -1,0 +1,1 @@
+"""The baseline: stock django-oauth-toolkit wired as its documentation shows (tutorial + DRF + OIDC)."""

@@ -1,0 +1,7 @@
+"""gunicorn bench.dot_baseline.wsgi"""
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.dot_baseline.settings")
+application = get_wsgi_application()
