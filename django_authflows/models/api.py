@@ -1,7 +1,6 @@
 """APIs (resource servers, identified by their audience) and client grants for m2m applications."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from oauth2_provider.settings import oauth2_settings
 from django.utils.translation import gettext_lazy as _

@@ -5,42 +5,28 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from django.utils.decorators import method_decorator
-from django.views import View
-from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from ...issuer import issuer_for
 from ...models import TokenFamily
 from ...resource.bearer import verify_jwt
 from ...revocation import is_denied, token_checksum
-from ..core import BodyError, parse_body
+from ..endpoint import ClientEndpoint
 from ..responses import NO_STORE, json_error
-from ..throttle import check_client
-from .revoke import authenticated_client
 
 INACTIVE = {"active": False}
 
 
-@method_decorator(csrf_exempt, name="dispatch")
-class IntrospectView(View):
-    """``active: false`` for anything expired, revoked, unknown or not the caller's to see."""
-
-    http_method_names = ["post"]
-
-    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return json_error("invalid_request", "Use POST (RFC 7662 §2.1; tokens never travel in a URL).", status=405)
+class IntrospectView(ClientEndpoint):
+    """``active: false`` for anything expired, revoked, unknown or not the caller's to see. POST only
+    (RFC 7662 §2.1): tokens never travel in a URL."""
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        try:
-            params = dict(parse_body(request))
-        except BodyError as exc:
-            return json_error("invalid_request", str(exc))
-        limited = check_client(request, params)
-        if limited is not None:
-            return limited
-        client = authenticated_client(request, params)
-        if client is None or client.client_type != "confidential":
+        checked = self.authenticated(request)
+        if isinstance(checked, HttpResponse):
+            return checked
+        params, client = checked
+        if client.client_type != "confidential":
             return json_error("invalid_client", "Client authentication failed.", status=401)
         token = params.get("token")
         if not token:

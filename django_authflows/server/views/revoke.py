@@ -1,46 +1,23 @@
 """/oauth/revoke (RFC 7009): refresh tokens revoke their family; access tokens are deny-listed."""
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpRequest, HttpResponse
-from django.utils.decorators import method_decorator
-from django.views import View
-from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
 from ... import audit
 from ...revocation import revoke_access_tokens, revoke_family, token_checksum
-from ..core import BodyError, parse_body
-from ..flows.device.authorization import _authenticate
+from ..endpoint import ClientEndpoint
 from ..responses import NO_STORE, json_error
-from ..throttle import check_client
 
 
-def authenticated_client(request: HttpRequest, params: dict[str, str]) -> Any:
-    return _authenticate(request, params)
-
-
-@method_decorator(csrf_exempt, name="dispatch")
-class RevokeView(View):
+class RevokeView(ClientEndpoint):
     """Always 200 for a token that is unknown or another client's (RFC 7009 §2.2)."""
 
-    http_method_names = ["post", "options"]
-
-    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return json_error("invalid_request", "Use POST.", status=405)
-
     def post(self, request: HttpRequest) -> HttpResponse:
-        try:
-            params = dict(parse_body(request))
-        except BodyError as exc:
-            return json_error("invalid_request", str(exc))
-        limited = check_client(request, params)
-        if limited is not None:
-            return limited
-        client = authenticated_client(request, params)
-        if client is None:
-            return json_error("invalid_client", "Client authentication failed.", status=401)
+        checked = self.authenticated(request)
+        if isinstance(checked, HttpResponse):
+            return checked
+        params, client = checked
         token = params.get("token")
         if not token:
             return json_error("invalid_request", "token is required.")

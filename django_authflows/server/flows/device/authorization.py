@@ -8,48 +8,21 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.decorators import method_decorator
-from django.views import View
-from django.views.decorators.csrf import csrf_exempt
-from oauthlib.common import Request
 
 from ....conf import authflows_settings
-from ....issuer import ISSUER_HEADER, issuer_for
 from ....models import DeviceGrant
 from ....models.device import hash_device_code
 from .... import audit, presets, signals
 from ... import audience
-from ...core import BodyError, get_core, parse_body
+from ...core import BodyError, parse_body
+from ...endpoint import ClientEndpoint, authenticate_request
 from ...responses import NO_STORE, json_error
 from ...throttle import check_client
 from .codes import display, generate_device_code, normalise_user_code
 
 
-def _authenticate(request: HttpRequest, params: dict[str, str]) -> Any:
-    """Public clients identify with client_id; confidential ones must authenticate (RFC 8628 §3.1)."""
-    validator = get_core().server.request_validator
-    oauth_request = Request(request.build_absolute_uri(), http_method="POST",
-                            headers={"HTTP_AUTHORIZATION": request.META.get("HTTP_AUTHORIZATION", ""),
-                                     "REMOTE_ADDR": request.META.get("REMOTE_ADDR", ""),
-                                     ISSUER_HEADER: issuer_for(request)})
-    oauth_request.client_id = params.get("client_id")
-    oauth_request.client_secret = params.get("client_secret")
-    oauth_request.client = None
-    if validator.client_authentication_required(oauth_request):
-        ok = validator.authenticate_client(oauth_request)
-    else:
-        ok = validator.authenticate_client_id(oauth_request.client_id, oauth_request)
-    return oauth_request.client if ok else None
-
-
-@method_decorator(csrf_exempt, name="dispatch")
-class DeviceAuthorizationView(View):
+class DeviceAuthorizationView(ClientEndpoint):
     """Answers device_code, user_code, verification_uri(_complete), expires_in and interval."""
-
-    http_method_names = ["post", "options"]
-
-    def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return json_error("invalid_request", "Use POST.", status=405)
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if "device" not in authflows_settings.FLOWS:
@@ -66,7 +39,7 @@ class DeviceAuthorizationView(View):
         limited = check_client(request, params)
         if limited is not None:
             return limited
-        client = _authenticate(request, params)
+        client = authenticate_request(request, params)
         if client is None:
             return json_error("invalid_client", "Client authentication failed.", status=401)
         if not client.has_grant(presets.DEVICE_CODE):

@@ -16,7 +16,7 @@ from .... import presets
 from ... import audience
 from ...issuance import issue_tokens
 from ...responses import NO_STORE, json_error
-from .authorization import _authenticate
+from ...endpoint import authenticate_request
 
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: "the interval MUST be increased by 5 seconds"
 
@@ -24,7 +24,7 @@ SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: "the interval MUST be increased by 5 secon
 def poll(request: HttpRequest, params: dict[str, str]) -> HttpResponse:
     if "device" not in authflows_settings.FLOWS:
         return json_error("unsupported_grant_type", "The device flow is not enabled.")
-    client = _authenticate(request, params)
+    client = authenticate_request(request, params)
     if client is None:
         return json_error("invalid_client", "Client authentication failed.", status=401)
     if not client.has_grant(presets.DEVICE_CODE):

@@ -1,8 +1,6 @@
 """/activate (RFC 8628 §3.3): enter or confirm the user code, then approve or deny; rate limited."""
 from __future__ import annotations
 
-from typing import Any
-
 import segno
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse
