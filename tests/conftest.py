@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from django_authflows import presets
 from django_authflows.apis import create_api
+from django_authflows.resource.bearer import verified
 from django_authflows.resource.keys import key_cache
 from django_authflows.server import keys as server_keys
 
@@ -19,9 +20,11 @@ from .oauth import AUTHORIZE_URL
 def _fresh_state() -> Any:
     cache.clear()
     key_cache.clear()
+    verified.clear()
     server_keys.forget_cached_keys()
     yield
     key_cache.clear()
+    verified.clear()
     server_keys.forget_cached_keys()
 
 

@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +23,7 @@ ALLOWED_ALGS = frozenset({"RS256", "ES256", "EdDSA"})
 LEEWAY = 30
 MAX_TOKEN_LENGTH = 8192
 _ATTR = "_authflows_bearer"
+VERIFIED_TTL = 60.0
 
 
 @dataclass
@@ -41,8 +44,38 @@ class BearerResult:
         return frozenset(str(self.claims.get("scope", "")).split())
 
 
+class VerifiedSignatures:
+    """Tokens whose signature this process already verified (the signature check is most of a protected
+    request). Only the signature is remembered: expiry, issuer, audience and revocation are checked on
+    every request. An entry lives at most :data:`VERIFIED_TTL` seconds and only while its key is trusted."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[float, str, dict[str, Any]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str, kid: str) -> dict[str, Any] | None:
+        entry = self._entries.get(token)
+        if entry is None or entry[1] != kid or entry[0] < time.monotonic() or key_cache.get(kid) is None:
+            return None
+        return entry[2]
+
+    def put(self, token: str, kid: str, claims: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries[token] = (time.monotonic() + VERIFIED_TTL, kid, claims)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 def _fail(description: str) -> BearerResult:
     return BearerResult(error="invalid_token", description=description)
+
+
+verified = VerifiedSignatures()
 
 
 def extract_token(request: HttpRequest) -> tuple[str | None, BearerResult | None]:
@@ -82,16 +115,20 @@ def verify_jwt(token: str, *, issuer: str, audience: str | None, typ: str = "at+
         return _fail("The access token is signed with an algorithm or key that is not accepted.")
     if str(header.get("typ", "")).lower() not in {typ.lower(), f"application/{typ.lower()}"}:
         return _fail("Only access tokens are accepted.")
-    found = key_cache.get(kid)
-    if found is None or (found[0] and found[0] != alg):
-        return _fail("The access token is signed with an unknown key.")
-    try:
-        verifier = jws.JWS()
-        verifier.deserialize(token)
-        verifier.verify(found[1], alg=alg)
-        claims = json.loads(verifier.payload)
-    except (JWException, ValueError, TypeError, UnicodeDecodeError):
-        return _fail("The access token signature is invalid.")
+    claims = verified.get(token, kid)
+    if claims is None:
+        found = key_cache.get(kid)
+        if found is None or (found[0] and found[0] != alg):
+            return _fail("The access token is signed with an unknown key.")
+        try:
+            verifier = jws.JWS()
+            verifier.deserialize(token)
+            verifier.verify(found[1], alg=alg)
+            claims = json.loads(verifier.payload)
+        except (JWException, ValueError, TypeError, UnicodeDecodeError):
+            return _fail("The access token signature is invalid.")
+        if isinstance(claims, dict):
+            verified.put(token, kid, claims)
     if not isinstance(claims, dict):
         return _fail("The access token is malformed.")
     now = time.time()

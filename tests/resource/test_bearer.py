@@ -174,3 +174,17 @@ def test_audience_cannot_change_at_the_token_endpoint(client, authorize, make_cl
     body = exchange(client, app, code, audience="https://other.example.test/").json()
     claims = json.loads(base64.urlsafe_b64decode(body["access_token"].split(".")[1] + "=="))
     assert AUD in claims["aud"] and "https://other.example.test/" not in claims["aud"]
+
+
+def test_a_deleted_key_stops_verifying_even_for_remembered_tokens(client, m2m_token):
+    from django_authflows.resource import keys as resource_keys
+    from django_authflows.server import keys
+
+    from ..oauth import header as jwt_header
+
+    token = m2m_token()
+    assert get(client, "/api/private", token).status_code == HTTPStatus.OK
+    assert get(client, "/api/private", token).status_code == HTTPStatus.OK  # now remembered as verified
+    keys.delete(jwt_header(token)["kid"])  # compromised
+    resource_keys.key_cache._fetched -= resource_keys.MAX_AGE + 1  # the API's key set ages 5 minutes
+    assert get(client, "/api/private", token).status_code == HTTPStatus.UNAUTHORIZED
