@@ -9,15 +9,13 @@ import time
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from django.utils.decorators import method_decorator
-from django.views import View
-from django.views.decorators.csrf import csrf_exempt
 
 from ... import audit
 from ...conf import authflows_settings
 from ...presets import DEVICE_CODE
 from ...revocation import token_checksum
 from ..core import BodyError, get_core
+from ..endpoint import ClientEndpoint
 from ..flows.device.polling import poll
 from ..flows.refresh import INVALID_REFRESH, ReusedWithinLeeway
 from ..responses import NO_STORE, json_error
@@ -47,16 +45,9 @@ def _fernet() -> Fernet:
     return Fernet(base64.urlsafe_b64encode(digest.digest()))
 
 
-@method_decorator(csrf_exempt, name="dispatch")
-class TokenView(View):
-    """The token endpoint; every answer, errors included, is JSON."""
-
-    http_method_names = ["post", "options"]
-
-    def http_method_not_allowed(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        response = json_error("invalid_request", "Use POST.", status=405)
-        response["Allow"] = "POST"
-        return response
+class TokenView(ClientEndpoint):
+    """The token endpoint; every answer, errors included, is JSON. Client authentication is oauthlib's
+    (through our validator), so :meth:`ClientEndpoint.authenticated` is not used here."""
 
     def post(self, request: HttpRequest) -> HttpResponse:
         core = get_core()
