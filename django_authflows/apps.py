@@ -14,7 +14,9 @@ class AuthflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401  (registers checks and receivers)
+        from . import checks, registry, signals  # noqa: F401  (registers checks and receivers)
+
+        registry.connect()
 
         if self.apps.is_installed("django.contrib.admin"):
             signals.connect_admin_audit()

@@ -6,6 +6,7 @@ from typing import Any
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
+from .. import registry
 from ..conf import authflows_settings
 from ..models import Api, ClientGrant
 
@@ -37,7 +38,7 @@ def requested_identifier(params: dict[str, Any]) -> str | None:
 def get_api(identifier: str | None) -> Api | None:
     if not identifier:
         return None
-    api = Api.objects.filter(identifier=identifier).first()
+    api = registry.api(identifier)
     if api is None:
         raise AudienceError(
             f'Service not found: {identifier}. Register the API first '
@@ -80,7 +81,7 @@ def client_credentials_scopes(app: Any, api: Api | None, requested: list[str] | 
         raise AudienceError(
             "No audience: send 'audience' (the API identifier) or set AUTHFLOWS['DEFAULT_AUDIENCE'].")
     if grant is None:
-        grant = ClientGrant.objects.filter(application=app, api=api).first()
+        grant = registry.client_grant(app.pk, api.identifier)
     if grant is None:
         raise AudienceError(
             f'Client "{app.name}" ({app.client_id}) is not authorized to access "{api.identifier}". '

@@ -9,7 +9,7 @@ from urllib.parse import unquote_plus
 from oauthlib.common import Request
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from .. import audit, hashing
+from .. import audit, hashing, registry
 
 # Verified against when the client_id is unknown, so that an unknown client and a wrong secret
 # cost the same time (no client enumeration).
@@ -77,7 +77,21 @@ class ClientAuthenticationMixin(OAuth2Validator):
         if upgrade:
             app.client_secret = hashing.hash_client_secret(secret)
             type(app).objects.filter(pk=app.pk).update(client_secret=app.client_secret)
+            registry.changed()
         return True
+
+    def _load_application(self, client_id: str, request: Request) -> Any | None:
+        """DOT's lookup (reuse ``request.client`` when it is this client, else load it, then
+        ``is_usable``), from the per-process registry instead of a query on every call (see
+        :mod:`django_authflows.registry`). Client ID Metadata Documents are not supported."""
+        client = request.client
+        if client is None or getattr(client, "client_id", None) != client_id:
+            client = registry.application(client_id) if client_id and "\x00" not in client_id else None
+        if client is None or not client.is_usable(request):
+            request.client = None
+            return None
+        request.client = client
+        return client
 
     def client_authentication_required(self, request: Request, *args: Any, **kwargs: Any) -> bool:
         if basic_credentials(request) is not None or getattr(request, "client_secret", None):

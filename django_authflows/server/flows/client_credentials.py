@@ -8,8 +8,7 @@ from oauthlib.oauth2.rfc6749.utils import scope_to_list
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from ...conf import authflows_settings
-from ...models import ClientGrant
-from ... import presets
+from ... import presets, registry
 from .. import audience
 
 
@@ -23,9 +22,8 @@ class ClientCredentialsValidatorMixin(OAuth2Validator):
         try:
             identifier = audience.requested_identifier({"audience": getattr(request, "audience", None),
                                                         "resource": getattr(request, "resource", None)})
-            # One query for the usual case: the client grant and its API together.
-            grant = (ClientGrant.objects.select_related("api").filter(application=client, api__identifier=identifier)
-                     .first() if identifier else None)
+            # The usual case: the client grant and its API together, from the per-process registry.
+            grant = registry.client_grant(client.pk, identifier) if identifier else None
             api = grant.api if grant is not None else audience.api_for(request)
             request.authflows_api = api
             request.scopes = audience.client_credentials_scopes(client, api, scope_to_list(request.scope), grant)

@@ -1,0 +1,147 @@
+"""Per-process copies of the rows every token request reads: applications, APIs and client grants.
+
+A client-credentials grant used to spend most of its time compiling two ORM queries (the application,
+then its client grant with the API) that return the same rows every time. This module keeps them in
+process memory instead, and keeps them correct across processes:
+
+- every ``save()`` or ``delete()`` of an application, API or client grant, in any process (the admin,
+  the CLI, a secret rotation), writes a new random *generation* into Django's cache;
+- every lookup reads the generation (one cache read per request; Redis in production) and drops all
+  copies when it changed, so a change made through the ORM takes effect on the very next request
+  everywhere, a revoked secret or a removed grant included;
+- a copy is also dropped after :data:`MAX_AGE` seconds, for changes made around the ORM (raw SQL,
+  ``QuerySet.update()``); call :func:`changed` after those.
+
+Unknown client_ids are remembered too (bounded), so that a wrong client_id and a wrong secret cost
+the same and an attacker cannot tell which client_ids exist from the response time.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from typing import Any
+
+from django.core.cache import cache
+from django.db import connection, transaction
+
+GENERATION_KEY = "authflows:registry:generation"
+#: Longest a copy is used without reading the row again.
+MAX_AGE = 60.0
+#: Most entries kept per process (least recently used go first).
+MAX_ENTRIES = 10_000
+
+_MISSING = object()
+#: Set while this thread's open transaction has changed a registered row: its lookups are not kept, so
+#: a row that may still be rolled back never reaches the other threads.
+_local = threading.local()
+
+
+class Registry:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
+        self._generation: str | None = None
+
+    def _current_generation(self) -> str:
+        generation = cache.get(GENERATION_KEY)
+        if generation is None:  # never set, or evicted: start one (every process then sees the same value)
+            cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+            generation = cache.get(GENERATION_KEY) or ""
+        return generation
+
+    def lookup(self, key: tuple[Any, ...], load: Any) -> Any:
+        """The copy for ``key``, loaded with ``load()`` (which returns None for "no such row") when absent,
+        stale or from an older generation."""
+        generation = self._current_generation()
+        now = time.monotonic()
+        if generation != self._generation:
+            with self._lock:
+                self._entries.clear()
+                self._generation = generation
+        entry = self._entries.get(key, _MISSING)
+        if entry is not _MISSING and entry[0] > now:  # type: ignore[index]
+            return entry[1]  # type: ignore[index]
+        value = load()
+        if getattr(_local, "dirty", False):
+            if connection.in_atomic_block:
+                return value
+            _local.dirty = False
+        with self._lock:
+            if self._generation == generation:
+                self._entries[key] = (now + MAX_AGE, value)
+                self._entries.move_to_end(key)
+                while len(self._entries) > MAX_ENTRIES:
+                    self._entries.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._generation = None
+
+
+registry = Registry()
+
+
+def changed(**kwargs: Any) -> None:
+    """Tell every process that an application, API or client grant changed (connected to their
+    ``post_save`` and ``post_delete``, and called after bulk updates).
+
+    The new generation is published when the transaction commits: published earlier, another process
+    could read the row before the commit and keep the old version under the new generation."""
+    registry.clear()
+    if connection.in_atomic_block:
+        _local.dirty = True
+    transaction.on_commit(_publish_generation)
+
+
+def _publish_generation() -> None:
+    _local.dirty = False
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+    registry.clear()
+
+
+def application(client_id: str) -> Any | None:
+    """The application with ``client_id``, or None. Each caller gets its own copy of the instance, so
+    nothing one request sets on it is seen by another."""
+    from oauth2_provider.models import get_application_model
+
+    model = get_application_model()
+    app = registry.lookup(("app", client_id), lambda: model.objects.filter(client_id=client_id).first())
+    return copy.copy(app) if app is not None else None
+
+
+def api(identifier: str) -> Any | None:
+    from .models import Api
+
+    found = registry.lookup(("api", identifier), lambda: Api.objects.filter(identifier=identifier).first())
+    return copy.copy(found) if found is not None else None
+
+
+def client_grant(application_id: Any, identifier: str) -> Any | None:
+    """The client grant of an application for the API ``identifier``, with its API, or None."""
+    from .models import ClientGrant
+
+    found = registry.lookup(
+        ("grant", application_id, identifier),
+        lambda: ClientGrant.objects.select_related("api")
+        .filter(application_id=application_id, api__identifier=identifier).first())
+    if found is None:
+        return None
+    grant = copy.copy(found)
+    grant.api = copy.copy(found.api)
+    return grant
+
+
+def connect() -> None:
+    from django.db.models.signals import post_delete, post_save
+    from oauth2_provider.models import get_application_model
+
+    from .models import Api, ClientGrant
+
+    for model in (get_application_model(), Api, ClientGrant):
+        post_save.connect(changed, sender=model, dispatch_uid=f"authflows_registry_save_{model._meta.label}")
+        post_delete.connect(changed, sender=model, dispatch_uid=f"authflows_registry_delete_{model._meta.label}")
