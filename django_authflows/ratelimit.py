@@ -28,34 +28,46 @@ class Limit:
         return max(1, math.ceil(self.reset_at - time.time()))
 
 
-def _key(name: str, key: str) -> str:
-    return "authflows:rl:%s:%s" % (name, hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32])
+def _window(name: str) -> tuple[int, int, int]:
+    """(limit, window seconds, index of the current window): windows are aligned to the clock, so the
+    reset time follows from the key and needs no second cache entry."""
+    limit, window = authflows_settings.RATE_LIMITS[name]
+    return int(limit), int(window), int(time.time() // window)
+
+
+def _key(name: str, key: str, index: int) -> str:
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    return "authflows:rl:%s:%s:%d" % (name, digest, index)
+
+
+def peek_many(checks: list[tuple[str, str]]) -> list[Limit]:
+    """The current count of each (limit name, key) in AUTHFLOWS['RATE_LIMITS'], in one cache read."""
+    windows = [_window(name) for name, _key_ in checks]
+    keys = [_key(name, key, index) for (name, key), (_l, _w, index) in zip(checks, windows)]
+    values = cache.get_many(keys) if keys else {}
+    return [Limit(int(values.get(k) or 0), limit, float((index + 1) * window))
+            for k, (limit, window, index) in zip(keys, windows)]
 
 
 def peek(name: str, key: str) -> Limit:
-    """How many failures ``key`` has in the current window of limit ``name`` (AUTHFLOWS['RATE_LIMITS'])."""
-    limit, window = authflows_settings.RATE_LIMITS[name]
-    cache_key = _key(name, key)
-    values = cache.get_many([cache_key, cache_key + ":t"])
-    return Limit(int(values.get(cache_key) or 0), int(limit), float(values.get(cache_key + ":t") or time.time() + window))
+    """How many hits ``key`` has in the current window of limit ``name``."""
+    return peek_many([(name, key)])[0]
 
 
 def hit(name: str, key: str) -> Limit:
-    """Count one failure (atomic: ``incr`` is atomic on Redis and in local memory)."""
-    limit, window = authflows_settings.RATE_LIMITS[name]
-    cache_key = _key(name, key)
-    reset_at = time.time() + window
-    if cache.add(cache_key, 0, timeout=window):
-        cache.set(cache_key + ":t", reset_at, timeout=window)
+    """Count one hit (atomic: ``incr`` is atomic on Redis and in local memory); usually one cache call."""
+    limit, window, index = _window(name)
+    cache_key = _key(name, key, index)
     try:
         count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=window)
-        count = 1
-    stored = cache.get(cache_key + ":t")
-    return Limit(count, int(limit), float(stored or reset_at))
+    except ValueError:  # the window's first hit (or its key was evicted)
+        if cache.add(cache_key, 1, timeout=window + 1):
+            count = 1
+        else:  # another process added it in between
+            count = cache.incr(cache_key)
+    return Limit(count, limit, float((index + 1) * window))
 
 
 def reset(name: str, key: str) -> None:
-    cache_key = _key(name, key)
-    cache.delete_many([cache_key, cache_key + ":t"])
+    _limit, _window_seconds, index = _window(name)
+    cache.delete(_key(name, key, index))

@@ -32,8 +32,7 @@ def check_client(request: HttpRequest, params: dict[str, str], *, count_request:
     checks = [("client_auth_ip", client_ip(request))]
     if client_id:
         checks.append(("client_auth_client", client_id))
-    for name, key in checks:
-        state = ratelimit.peek(name, key)
+    for (name, _key), state in zip(checks, ratelimit.peek_many(checks)):
         if state.exceeded:
             audit.event("rate_limited", limit=name, client_id=client_id or None, ip=client_ip(request))
             return too_many(state, "Too many failed client authentications; try again later.")
