@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import unquote_plus
 
@@ -14,6 +15,10 @@ from .. import audit, hashing, registry
 # Verified against when the client_id is unknown, so that an unknown client and a wrong secret
 # cost the same time (no client enumeration).
 _DUMMY_HASH = hashing.PREFIX + "0" * 64
+
+#: True once this request's failed client authentication has its audit line, so that the token
+#: endpoint does not write a second line for the same refusal.
+failure_logged: ContextVar[bool] = ContextVar("authflows_client_failure_logged", default=False)
 
 
 def basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -72,6 +77,7 @@ class ClientAuthenticationMixin(OAuth2Validator):
             audit.event("client_authentication_failed", client_id=client_id[:100], ip=ip,
                         reason="unknown_client" if app is None else "wrong_secret")
             record_failed_authentication(client_id[:100], ip)
+            failure_logged.set(True)
             request.client = None
             return False
         if upgrade:

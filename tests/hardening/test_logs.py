@@ -95,3 +95,18 @@ def test_no_secret_reaches_the_logs(client, caplog, settings, user, password, ma
     assert "event=login_failed" in text and "event=authorization_code_replayed" in text
     leaked = [s[:12] + "..." for s in secrets if s and s in text]
     assert leaked == [], leaked
+
+
+@pytest.mark.parametrize("client_id", ["known", "unknown-client"])
+def test_a_failed_client_authentication_is_one_audit_line_with_its_reason(client, caplog, make_client, client_id):
+    app = make_client("m2m")
+    sent_id = app.client_id if client_id == "known" else client_id
+    caplog.set_level(logging.INFO, logger="django_authflows.audit")
+    auth = "Basic " + base64.b64encode(f"{sent_id}:not-the-secret".encode()).decode()
+    response = client.post(TOKEN_URL, {"grant_type": "client_credentials"}, HTTP_AUTHORIZATION=auth)
+    assert response.status_code == 401 and response.json()["error"] == "invalid_client"
+    lines = [r.getMessage() for r in caplog.records if r.name == "django_authflows.audit"]
+    reason = "wrong_secret" if client_id == "known" else "unknown_client"
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("event=client_authentication_failed") and f"reason={reason}" in lines[0]
+    assert "not-the-secret" not in lines[0]

@@ -14,6 +14,7 @@ from ... import audit
 from ...conf import authflows_settings
 from ...presets import DEVICE_CODE
 from ...revocation import token_checksum
+from ..clients import failure_logged
 from ..core import BodyError, get_core
 from ..endpoint import ClientEndpoint
 from ..flows.device.polling import poll
@@ -65,11 +66,16 @@ class TokenView(ClientEndpoint):
             response = poll(request, params)
             log_token_response(request, params, response.status_code, response.content)
             return response
+        logged = failure_logged.set(False)
         try:
             _uri, headers, body, status = core.create_token_response(request)
         except ReusedWithinLeeway:
             return self.successor(params.get("refresh_token", ""))
-        log_token_response(request, params, status, body)
+        finally:
+            already_logged = failure_logged.get()
+            failure_logged.reset(logged)
+        if not (status == 401 and already_logged):  # client_authentication_failed says it, with the reason
+            log_token_response(request, params, status, body)
         if status == 200 and params.get("grant_type") == "refresh_token":
             self.remember_successor(params.get("refresh_token", ""), body)
         response = HttpResponse(body, status=status, content_type="application/json")
