@@ -28,6 +28,13 @@ def count(fn):
     return len(queries), "\n".join(q["sql"][:70] + " ... " + q["sql"][-40:] for q in queries)
 
 
+def statements(fn):
+    """Like count(), without transaction control: what the request itself reads and writes."""
+    n, sql = count(fn)
+    kept = [line for line in sql.splitlines() if not line.startswith(("BEGIN", "COMMIT"))]
+    return len(kept), "\n".join(kept)
+
+
 def test_code_exchange_with_openid_in_at_most_8_queries(client, authorize, make_client, make_api):
     make_api()
     app = make_client("regular")
@@ -49,3 +56,32 @@ def test_client_credentials_queries(client, make_client, make_api):
     post()
     n, sql = count(post)
     assert n <= 3, sql  # the application, its client grant with the API, the token record
+
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_committed_rows_the_registry_leaves_only_the_writes(client, authorize, make_client, make_api):
+    """As in production (rows committed, so the registry keeps them): a client-credentials grant is the
+    token record alone, and a code exchange with openid reads no application and no API."""
+    api = make_api()
+    m2m, web = make_client("m2m"), make_client("regular")
+    create_client_grant(m2m, api, ["read:messages"])
+    client.get("/.well-known/jwks.json")
+    post = lambda: client.post(TOKEN_URL, {"grant_type": "client_credentials", "audience": AUD},  # noqa: E731
+                               HTTP_AUTHORIZATION=basic(m2m))
+    post()
+    n, sql = statements(post)
+    assert n == 1 and sql.startswith("INSERT"), sql
+
+    def exchange():
+        code = query(authorize(web, audience=AUD, scope="openid profile email read:messages")["Location"])["code"]
+        return client.post(TOKEN_URL, {"grant_type": "authorization_code", "code": code,
+                                       "redirect_uri": web.redirect_uri_list[0]}, HTTP_AUTHORIZATION=basic(web))
+
+    exchange()
+    code = query(authorize(web, audience=AUD, scope="openid profile email read:messages")["Location"])["code"]
+    n, sql = statements(lambda: client.post(TOKEN_URL, {"grant_type": "authorization_code", "code": code,
+                                                        "redirect_uri": web.redirect_uri_list[0]},
+                                            HTTP_AUTHORIZATION=basic(web)))
+    # the code (read, claimed), the token record, what the code issued (for replay revocation)
+    assert n <= 4 and "authflows_application" not in sql and "authflows_api" not in sql, sql
