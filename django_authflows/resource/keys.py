@@ -8,9 +8,9 @@ import urllib.request
 from typing import Any
 
 from django.db import DatabaseError
-from jwcrypto import jwk
 
 from ..conf import authflows_settings
+from ..jws import PublicKey, public_key_from_jwk
 
 #: Refetch the key set at most this often when a token names an unknown ``kid``.
 REFRESH_INTERVAL = 30.0
@@ -19,11 +19,12 @@ MAX_AGE = 300.0
 
 
 class KeyCache:
-    """kid -> public key, refreshed on an unknown kid at most once per :data:`REFRESH_INTERVAL`."""
+    """kid -> (the JWK's ``alg`` or "", ``cryptography`` public key), refreshed on an unknown kid at most
+    once per :data:`REFRESH_INTERVAL`. Keys are parsed once per fetch, not per token."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._keys: dict[str, tuple[str, jwk.JWK]] = {}
+        self._keys: dict[str, tuple[str, PublicKey]] = {}
         self._fetched = 0.0
         self._source: str | None = None
 
@@ -35,7 +36,7 @@ class KeyCache:
 
         return [k.public_jwk for k in SigningKey.trusted()]
 
-    def get(self, kid: str) -> tuple[str, jwk.JWK] | None:
+    def get(self, kid: str) -> tuple[str, PublicKey] | None:
         """(alg, key) for ``kid``, or None."""
         source = authflows_settings.REMOTE_JWKS_URI
         now = time.monotonic()
@@ -55,9 +56,9 @@ class KeyCache:
                 if keys is not None:
                     parsed = {}
                     for data in keys:
-                        try:
-                            parsed[data["kid"]] = (data.get("alg", ""), jwk.JWK(**data))
-                        except (KeyError, TypeError, ValueError):
+                        try:  # keys of other types or uses are left out: no token can name them
+                            parsed[data["kid"]] = (data.get("alg", ""), public_key_from_jwk(data))
+                        except (KeyError, TypeError, ValueError, AttributeError):
                             continue
                     self._keys, self._source = parsed, source
                 self._fetched = time.monotonic()

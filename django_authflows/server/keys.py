@@ -5,13 +5,17 @@ import base64
 import hashlib
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 from django.utils import timezone
 from jwcrypto import jwk
 
+from .. import jws
 from ..conf import authflows_settings
 from ..models import SigningKey
 
@@ -23,9 +27,21 @@ _KEY_SPECS: dict[str, dict[str, Any]] = {
 #: How long a process trusts its idea of the active key before asking the database again.
 ACTIVE_KEY_TTL = 5.0
 
+
+@dataclass(frozen=True)
+class Signer:
+    """One private key, decrypted and parsed once per process, that signs JWS for its ``alg``:
+    ``sign(signing_input)`` returns the signature (for ES256 the raw r || s form, not DER)."""
+
+    kid: str
+    alg: str
+    key: jws.PrivateKey
+    sign: Callable[[bytes], bytes] = field(repr=False, compare=False)
+
+
 _lock = threading.Lock()
-_private: dict[str, jwk.JWK] = {}  # kid -> parsed private key (immutable once created)
-_active: dict[str, tuple[float, str]] = {}  # alg -> (fetched at, kid)
+_signers: dict[str, Signer] = {}  # kid -> signer (a key never changes once created)
+_active: dict[str, tuple[float, Signer]] = {}  # alg -> (fetched at, signer)
 
 
 def _fernet() -> Fernet:
@@ -58,8 +74,10 @@ def create_key(alg: str, state: str = SigningKey.NEXT) -> SigningKey:
     )
 
 
-def load_private(record: SigningKey) -> jwk.JWK:
-    cached = _private.get(record.kid)
+def load_signer(record: SigningKey) -> Signer:
+    """The record's private key as a :class:`Signer`, decrypted and parsed once per process: both cost
+    more than signing with an ECDSA or Ed25519 key."""
+    cached = _signers.get(record.kid)
     if cached is not None:
         return cached
     try:
@@ -69,25 +87,31 @@ def load_private(record: SigningKey) -> jwk.JWK:
             f"Signing key {record.kid} cannot be decrypted: AUTHFLOWS['KEY_ENCRYPTION_SECRET'] "
             "(or SECRET_KEY) changed since it was created."
         ) from None
-    key = jwk.JWK.from_pem(pem)
-    _private[record.kid] = key
-    return key
+    key = serialization.load_pem_private_key(pem, password=None)
+    try:
+        sign = jws.signer_for(record.alg, key)
+    except ValueError as exc:
+        raise RuntimeError(f"Signing key {record.kid}: {exc}") from None
+    signer = Signer(record.kid, record.alg, cast(jws.PrivateKey, key), sign)  # signer_for checked its type
+    _signers[record.kid] = signer
+    return signer
 
 
-def active_key(alg: str | None = None) -> tuple[str, jwk.JWK]:
-    """The key that signs for ``alg`` (created on first use), as (kid, private JWK)."""
+def active_key(alg: str | None = None) -> tuple[str, Signer]:
+    """The key that signs for ``alg`` (created on first use), as (kid, signer). Called for every token:
+    within ACTIVE_KEY_TTL it is a dict lookup and a clock read."""
     alg = alg or authflows_settings.SIGNING_ALG
     now = time.monotonic()
     hit = _active.get(alg)
-    if hit and now - hit[0] < ACTIVE_KEY_TTL and hit[1] in _private:
-        return hit[1], _private[hit[1]]
+    if hit and now - hit[0] < ACTIVE_KEY_TTL:
+        return hit[1].kid, hit[1]
     with _lock:
         record = SigningKey.objects.filter(alg=alg, state=SigningKey.ACTIVE).order_by("-activated").first()
         if record is None:
             record = _create_first_active(alg)
-        key = load_private(record)
-        _active[alg] = (now, record.kid)
-        return record.kid, key
+        signer = load_signer(record)
+        _active[alg] = (now, signer)
+        return record.kid, signer
 
 
 def _create_first_active(alg: str) -> SigningKey:
