@@ -10,7 +10,8 @@ from ..conf import authflows_settings
 from ..jws import b64url_encode
 from .keys import active_key
 
-_compact_json = json.JSONEncoder(separators=(",", ":")).encode  # json.dumps would build an encoder per call
+# json.dumps would build an encoder per call; claims are plain data made here, never circular.
+_compact_json = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 #: (kid, alg, typ) -> the encoded protected header: a handful of values, encoded once per process.
 _headers: dict[tuple[str, str, str], bytes] = {}
 

@@ -13,11 +13,11 @@ import pytest
 from authlib.deprecate import AuthlibDeprecationWarning
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature, encode_dss_signature
 from django.utils import timezone
 from jwcrypto import jwk, jws
 
-from django_authflows.jws import b64url_decode, b64url_encode
+from django_authflows.jws import b64url_decode, b64url_encode, p256_der_to_raw
 from django_authflows.models import SigningKey
 from django_authflows.resource.bearer import verify_jwt
 from django_authflows.resource.keys import key_cache
@@ -115,6 +115,21 @@ def test_es256_signature_is_raw_r_and_s(client):
     public.verify(der, signing_input, ec.ECDSA(hashes.SHA256()))
 
 
+@pytest.mark.parametrize("r,s", [(1, 2), (2**255, 2**256 - 1), (2**247 - 1, 2**255 - 1), (2**255 + 12345, 7),
+                                 (2**256 - 2**224, 2**248)])
+def test_der_to_raw_keeps_32_bytes_for_every_integer_size(r, s):
+    """Short integers are left-padded, and the sign byte of an integer with its high bit set is dropped."""
+    assert p256_der_to_raw(encode_dss_signature(r, s)) == r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def test_der_to_raw_matches_decode_dss_signature_on_real_signatures():
+    key = ec.generate_private_key(ec.SECP256R1())
+    for i in range(300):
+        der = key.sign(i.to_bytes(2, "big"), ec.ECDSA(hashes.SHA256()))
+        r, s = decode_dss_signature(der)
+        assert p256_der_to_raw(der) == r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
 # -- what jwcrypto and authlib make with our key, read by verify_jwt ------------------------------------
 @ALGS
 def test_tokens_signed_by_jwcrypto_are_accepted(alg):
@@ -172,8 +187,6 @@ def _rsa(bits: int = 2048) -> tuple[Any, Callable[[bytes], bytes]]:
 
 
 def _ec() -> tuple[Any, Callable[[bytes], bytes]]:
-    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-
     key = ec.generate_private_key(ec.SECP256R1())
 
     def sign(data: bytes) -> bytes:
