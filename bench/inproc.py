@@ -282,7 +282,7 @@ def _best(fn: Callable[[], None], n: int, repeat: int = 3) -> float:
 def signing() -> dict[str, Any]:
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-    from jwcrypto import jws
+    from jwcrypto import jwk, jws
 
     from django_authflows.server import jwt, keys
 
@@ -305,7 +305,8 @@ def signing() -> dict[str, Any]:
     out: dict[str, Any] = {"payload_bytes": 300, "claims_bytes": claims_len, "algs": {}}
     for alg, fn in raw.items():
         jwt.sign(claims, typ="at+jwt", alg=alg)  # creates this alg's first key in the throwaway database
-        kid, key = keys.active_key(alg)
+        kid, signer = keys.active_key(alg)
+        key = jwk.JWK.from_pyca(signer.key)  # the same private key, for jwcrypto's JWS object
         encoded = json.dumps(claims, separators=(",", ":")).encode()
 
         def jwcrypto_only(key: Any = key, alg: str = alg, kid: str = kid) -> None:
