@@ -8,7 +8,7 @@ BASE   := http://$(HOST):$(PORT)
 DEMO_DB ?= $(CURDIR)/demo.sqlite3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test install install-test chromium bench clean
+.PHONY: demo test install install-test chromium wrk bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  echo "Installing Debian's wrk (the load generator of make bench)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; \
+	fi
+
 demo: install
 	SQLITE_PATH=$(DEMO_DB) $(BIN)/python manage.py migrate --noinput -v0
 	SQLITE_PATH=$(DEMO_DB) $(BIN)/python manage.py seed_demo --base-url $(BASE)
@@ -42,8 +49,7 @@ test: install-test chromium
 	  AUTHFLOWS_TEST_DB=postgres $(BIN)/python -m pytest tests/flows tests/resource tests/hardening $(PYTEST_ARGS); \
 	else echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run was SKIPPED"; fi
 
-bench: $(BIN)/python
-	@command -v wrk >/dev/null || { echo "make bench needs wrk (Debian: apt-get install wrk)"; exit 1; }
+bench: $(BIN)/python wrk
 	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 

@@ -13,11 +13,14 @@ from .conf import authflows_settings
 
 @dataclass(frozen=True)
 class Limit:
-    """The state of one limit for one key."""
+    """The state of one limit for one key. A window starts at the key's first hit and lasts the limit's
+    window; its end is stored beside the counter and read only when a Retry-After is needed."""
 
     count: int
     limit: int
-    reset_at: float
+    window: int
+    cache_key: str
+    reset_at: float | None = None
 
     @property
     def exceeded(self) -> bool:
@@ -25,28 +28,27 @@ class Limit:
 
     @property
     def retry_after(self) -> int:
-        return max(1, math.ceil(self.reset_at - time.time()))
+        reset_at = self.reset_at
+        if reset_at is None:
+            reset_at = float(cache.get(self.cache_key + ":t") or time.time() + self.window)
+        return max(1, math.ceil(reset_at - time.time()))
 
 
-def _window(name: str) -> tuple[int, int, int]:
-    """(limit, window seconds, index of the current window): windows are aligned to the clock, so the
-    reset time follows from the key and needs no second cache entry."""
-    limit, window = authflows_settings.RATE_LIMITS[name]
-    return int(limit), int(window), int(time.time() // window)
-
-
-def _key(name: str, key: str, index: int) -> str:
-    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-    return "authflows:rl:%s:%s:%d" % (name, digest, index)
+def _key(name: str, key: str) -> str:
+    return "authflows:rl:%s:%s" % (name, hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32])
 
 
 def peek_many(checks: list[tuple[str, str]]) -> list[Limit]:
     """The current count of each (limit name, key) in AUTHFLOWS['RATE_LIMITS'], in one cache read."""
-    windows = [_window(name) for name, _key_ in checks]
-    keys = [_key(name, key, index) for (name, key), (_l, _w, index) in zip(checks, windows)]
-    values = cache.get_many(keys) if keys else {}
-    return [Limit(int(values.get(k) or 0), limit, float((index + 1) * window))
-            for k, (limit, window, index) in zip(keys, windows)]
+    keys = [_key(name, key) for name, key in checks]
+    values = cache.get_many(keys + [k + ":t" for k in keys]) if keys else {}
+    out = []
+    for (name, _key_), cache_key in zip(checks, keys):
+        limit, window = authflows_settings.RATE_LIMITS[name]
+        stored = values.get(cache_key + ":t")
+        out.append(Limit(int(values.get(cache_key) or 0), int(limit), int(window), cache_key,
+                         float(stored) if stored is not None else time.time() + window))
+    return out
 
 
 def peek(name: str, key: str) -> Limit:
@@ -55,19 +57,23 @@ def peek(name: str, key: str) -> Limit:
 
 
 def hit(name: str, key: str) -> Limit:
-    """Count one hit (atomic: ``incr`` is atomic on Redis and in local memory); usually one cache call."""
-    limit, window, index = _window(name)
-    cache_key = _key(name, key, index)
+    """Count one hit; one cache call (an atomic ``incr``) except for a window's first hit."""
+    limit, window = authflows_settings.RATE_LIMITS[name]
+    cache_key = _key(name, key)
     try:
         count = cache.incr(cache_key)
-    except ValueError:  # the window's first hit (or its key was evicted)
-        if cache.add(cache_key, 1, timeout=window + 1):
+    except ValueError:  # no window yet (or it just expired): open one
+        if cache.add(cache_key, 1, timeout=window):
+            cache.set(cache_key + ":t", time.time() + window, timeout=window)
             count = 1
-        else:  # another process added it in between
-            count = cache.incr(cache_key)
-    return Limit(count, limit, float((index + 1) * window))
+        else:  # another request opened it in between
+            try:
+                count = cache.incr(cache_key)
+            except ValueError:  # ... and it expired at once
+                count = 1
+    return Limit(count, int(limit), int(window), cache_key)
 
 
 def reset(name: str, key: str) -> None:
-    _limit, _window_seconds, index = _window(name)
-    cache.delete(_key(name, key, index))
+    cache_key = _key(name, key)
+    cache.delete_many([cache_key, cache_key + ":t"])
