@@ -87,13 +87,17 @@ def _short_sql(sql: str) -> str:
     return f"{verb} {', '.join(tables)}" + (f" WHERE {cond}" if cond else "")
 
 
-def cpu_per_request(client: Any, w: Workload, n: int) -> float:
-    """Milliseconds of this process's CPU per request (the test client's own work included)."""
+def cpu_per_request(client: Any, w: Workload, n: int, repeat: int = 3) -> float:
+    """Milliseconds of this process's CPU per request (the test client's own work included), the best
+    of ``repeat`` loops of ``n`` requests: a busy host only ever makes a loop slower."""
     send(client, w)
-    start = time.process_time()
-    for _ in range(n):
-        send(client, w)
-    return (time.process_time() - start) / n * 1000
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        for _ in range(n):
+            send(client, w)
+        best = min(best, (time.process_time() - start) / n * 1000)
+    return best
 
 
 # -- ours ---------------------------------------------------------------------------------------------
@@ -402,7 +406,8 @@ def main() -> None:
 
         attempts = 200 if QUICK else 300
         result["failed_auth"] = {
-            "method": "time.process_time() delta over N requests through django.test.Client, in one process",
+            "method": "time.process_time() delta over N requests through django.test.Client, in one process, "
+                      "best of 3 loops",
             "n": attempts,
             "wrong_secret_ms": cpu_per_request(client, work["cc_wrong"], attempts),
             "unknown_client_ms": cpu_per_request(client, work["cc_unknown"], attempts),
@@ -452,12 +457,13 @@ def main() -> None:
         slow_n = 3 if QUICK else 5
         attempts = 200 if QUICK else 300
         result["failed_auth"] = {
-            "method": "time.process_time() delta over N requests through django.test.Client, in one process",
+            "method": "time.process_time() delta over N requests through django.test.Client, in one process, "
+                      "best of 3 loops (1 loop for the PBKDF2-bound requests)",
             "n": attempts, "n_hashed": slow_n,
-            "wrong_secret_ms": cpu_per_request(client, work["cc_wrong"], slow_n),
+            "wrong_secret_ms": cpu_per_request(client, work["cc_wrong"], slow_n, repeat=1),
             "wrong_secret_plain_ms": cpu_per_request(client, work["cc_wrong_plain"], attempts),
             "unknown_client_ms": cpu_per_request(client, work["cc_unknown"], attempts),
-            "success_ms": cpu_per_request(client, work["cc_basic"], slow_n),
+            "success_ms": cpu_per_request(client, work["cc_basic"], slow_n, repeat=1),
             "success_plain_ms": cpu_per_request(client, work["cc_basic_plain"], attempts),
             "public_get_ms": cpu_per_request(client, work["public"], attempts),
         }
