@@ -1,7 +1,12 @@
-"""Settings: one ``AUTHFLOWS`` dict, read live through a typed object."""
+"""Settings: one ``AUTHFLOWS`` dict, read through a typed object.
+
+Every value is computed once and kept until Django's ``setting_changed`` signal says ``AUTHFLOWS`` (or
+``SECRET_KEY``) changed, as ``override_settings`` and pytest-django's ``settings`` fixture send: these are
+read several times per protected request, and each ``settings.X`` goes through Django's lazy object."""
 from __future__ import annotations
 
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +43,24 @@ def _user_settings() -> dict[str, Any]:
     return getattr(settings, "AUTHFLOWS", {}) or {}
 
 
+_computed: dict[str, Any] = {}
+_MISSING = object()
+
+
+def _setting(compute: Any) -> property:
+    """A property computed once from the settings (see the module docstring)."""
+    name = compute.__name__
+
+    def get(self: Any) -> Any:
+        value = _computed.get(name, _MISSING)
+        if value is _MISSING:
+            value = _computed[name] = compute(self)
+        return value
+
+    get.__doc__ = compute.__doc__
+    return property(get)
+
+
 @lru_cache(maxsize=64)
 def _import_cached(path: str) -> Any:
     return import_string(path)
@@ -46,7 +69,7 @@ def _import_cached(path: str) -> Any:
 class AuthflowsSettings:
     """Typed, live view of ``settings.AUTHFLOWS``; never read at import time."""
 
-    @property
+    @_setting
     def ISSUER(self) -> str | None:
         """The issuer URL with its trailing slash, as Auth0 emits it; None derives it from the request."""
         issuer = _user_settings().get("ISSUER")
@@ -54,48 +77,48 @@ class AuthflowsSettings:
             return None
         return issuer if issuer.endswith("/") else issuer + "/"
 
-    @property
+    @_setting
     def FLOWS(self) -> frozenset[str]:
         return frozenset(_user_settings().get("FLOWS", DEFAULT_FLOWS))
 
-    @property
+    @_setting
     def DEFAULT_AUDIENCE(self) -> str | None:
         return _user_settings().get("DEFAULT_AUDIENCE") or None
 
-    @property
-    def LIFETIMES(self) -> dict[str, int]:
-        return {**DEFAULT_LIFETIMES, **_user_settings().get("LIFETIMES", {})}
+    @_setting
+    def LIFETIMES(self) -> MappingProxyType[str, int]:
+        return MappingProxyType({**DEFAULT_LIFETIMES, **_user_settings().get("LIFETIMES", {})})
 
-    @property
+    @_setting
     def SIGNING_ALG(self) -> str:
         return _user_settings().get("SIGNING_ALG", "RS256")
 
-    @property
+    @_setting
     def KEY_ENCRYPTION_SECRET(self) -> str:
         """Secret from which the key that encrypts private signing keys at rest is derived."""
         return _user_settings().get("KEY_ENCRYPTION_SECRET") or settings.SECRET_KEY
 
-    @property
+    @_setting
     def ADAPTER(self) -> Any:
         return _import_cached(_user_settings().get("ADAPTER", "django_authflows.adapter.DefaultAdapter"))
 
-    @property
-    def RATE_LIMITS(self) -> dict[str, tuple[int, int]]:
-        return {**DEFAULT_RATE_LIMITS, **_user_settings().get("RATE_LIMITS", {})}
+    @_setting
+    def RATE_LIMITS(self) -> MappingProxyType[str, tuple[int, int]]:
+        return MappingProxyType({**DEFAULT_RATE_LIMITS, **_user_settings().get("RATE_LIMITS", {})})
 
-    @property
+    @_setting
     def REFRESH_REUSE_LEEWAY(self) -> int:
         return int(_user_settings().get("REFRESH_REUSE_LEEWAY", 0))
 
-    @property
+    @_setting
     def CHECK_REVOCATION(self) -> bool:
         return bool(_user_settings().get("CHECK_REVOCATION", True))
 
-    @property
+    @_setting
     def REMOTE_JWKS_URI(self) -> str | None:
         return _user_settings().get("REMOTE_JWKS_URI") or None
 
-    @property
+    @_setting
     def AUDIENCE(self) -> str | None:
         """Resource-server side: the API identifier this project's protected views accept."""
         return _user_settings().get("AUDIENCE") or None
@@ -108,7 +131,8 @@ authflows_settings = AuthflowsSettings()
 
 
 def _reload(*, setting: str, **kwargs: Any) -> None:
-    if setting == "AUTHFLOWS":
+    if setting in ("AUTHFLOWS", "SECRET_KEY"):
+        _computed.clear()
         _import_cached.cache_clear()
 
 

@@ -87,7 +87,8 @@ _signed_headers: dict[str, dict[str, Any]] = {}
 def extract_token(request: HttpRequest) -> tuple[str | None, BearerResult | None]:
     """The token from ``Authorization: Bearer``; tokens in the query string or the body are refused
     (RFC 9700 §2.5 / RFC 6750 §2.3)."""
-    if "access_token" in request.GET:
+    # request.GET builds a QueryDict; most API requests have no query string to parse
+    if request.META.get("QUERY_STRING") and "access_token" in request.GET:
         return None, BearerResult(error="invalid_request",
                                   description="Send the access token in the Authorization header, not the URL.")
     header = request.META.get("HTTP_AUTHORIZATION", "")
