@@ -144,7 +144,8 @@ W006 = Warning(
     id="authflows.W006",
 )
 W007 = Warning(
-    "The default cache is per process (LocMemCache): revocations and rate limits do not hold across processes.",
+    "The default cache is per process (LocMemCache): revocations and rate limits do not hold across processes, "
+    "and a change to an application, API or client grant reaches the other processes only within 60 s.",
     hint="Use a shared cache in production, e.g. django-redis: CACHES['default']['BACKEND'] = "
          "'django_redis.cache.RedisCache'.",
     id="authflows.W007",
