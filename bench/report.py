@@ -47,6 +47,12 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"**{r:.1f}x**" if r >= 10 else f"**{r:.2f}x**"
 
 
+def _target_reps(cfg: dict[str, Any]) -> str:
+    groups = {"public": "the four GET /api rows", "cc_basic": "client credentials basic"}
+    extra = [f"{n} for {groups.get(g, g)}" for g, n in (cfg.get("target_reps") or {}).items() if n > cfg["reps"]]
+    return ", ".join(extra) if extra else "the same for every row"
+
+
 def _median(cls: dict[str, Any], side: str, row: str) -> dict[str, Any] | None:
     run = cls.get("runs", {}).get(f"{side}:{row}")
     return run["median"] if run else None
@@ -169,7 +175,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                    "audit line, the rate-limit counters (one read, two increments) and the registry lookup; the "
                    "keyed hash itself is microseconds. See bench/profiles/token_failed_auth.txt")
         out.append({"target": "a failed client authentication costs < 1 ms of server CPU",
-                    "measured": f"{fa['wrong_secret_ms']:.2f} ms in-process, the test client included (best of 3 loops "
+                    "measured": f"{fa['wrong_secret_ms']:.2f} ms through Django's WSGI handler (best of 3 loops "
                                 f"of {fa['n']} attempts; unknown client_id {fa['unknown_client_ms']:.2f} ms; a plain GET "
                                 f"in the same loop {fa['public_get_ms']:.2f} ms, so "
                                 f"{fa['wrong_secret_ms'] - fa['public_get_ms']:.2f} ms for the refusal itself); "
@@ -247,7 +253,8 @@ def write_markdown(results: dict[str, Any]) -> str:
         "IMMEDIATE transactions), each on its own database made for the run (migrate + seed).",
         f"- **Load**: wrk, 1 thread, {cfg['connections']['sync']} connections against sync workers and "
         f"{cfg['connections']['gthread']} against gthread, {cfg['duration_s']} s per measurement, "
-        f"{cfg['reps']} repetitions, the median kept (req/s, p50 and p99 separately); ours and the baseline "
+        f"{cfg['reps']} repetitions ({_target_reps(cfg)}), the median kept (req/s, p50 and p99 separately); "
+        "ours and the baseline "
         "alternate within each repetition (and the four GET /api rows with each other). The gthread class skips "
         "the rows that only repeat a code path (stock DOT's PBKDF2-bound requests except client credentials basic, "
         "the wrong secret, the plain-Django private view, jwks), to keep `make bench` under 10 minutes. "
@@ -358,8 +365,8 @@ def write_markdown(results: dict[str, Any]) -> str:
     fa, fb = inproc.get("ours", {}).get("failed_auth"), inproc.get("baseline", {}).get("failed_auth")
     if fa:
         lines += ["", "## Failed client authentication (server CPU)", "",
-                  f"Method: {fa['method']} (the test client's own work is included; a plain GET in the same loop "
-                  "shows that floor).", "", "| | ours ms | DOT ms | DOT unhashed ms |", "|---|---:|---:|---:|",
+                  f"Method: {fa['method']}. A plain GET in the same loop shows what any request costs (Django's "
+                  "middleware and URL routing).", "", "| | ours ms | DOT ms | DOT unhashed ms |", "|---|---:|---:|---:|",
                   f"| wrong secret | {fa['wrong_secret_ms']:.2f} | "
                   f"{fb['wrong_secret_ms']:.1f} | {fb['wrong_secret_plain_ms']:.2f} |" if fb else "",
                   f"| unknown client_id | {fa['unknown_client_ms']:.2f} | {fb['unknown_client_ms']:.2f} | - |"
@@ -368,8 +375,10 @@ def write_markdown(results: dict[str, Any]) -> str:
                   f"{fb['success_plain_ms']:.2f} |" if fb else "",
                   f"| GET /api/public (floor) | {fa['public_get_ms']:.2f} | {fb['public_get_ms']:.2f} | - |"
                   if fb else "", "",
-                  f"With the example project's own limits (20 failures per client per minute) the same {fa['n']} "
-                  f"attempts answer {fa['default_limits_statuses']} and cost {fa['default_limits_ms']:.2f} ms each.",
+                  f"Through `django.test.Client` instead (its own request building and signals included) a wrong "
+                  f"secret costs {fa.get('test_client_wrong_secret_ms', float('nan')):.2f} ms. With the example "
+                  f"project's own limits (20 failures per client per minute) the same {fa['n']} attempts through the "
+                  f"test client answer {fa['default_limits_statuses']} and cost {fa['default_limits_ms']:.2f} ms each.",
                   ]
         if fb:
             lines.append(f"DOT answers an unknown client_id in {fb['unknown_client_ms']:.2f} ms and a wrong secret "
