@@ -148,3 +148,16 @@ def test_retiring_the_next_key_publishes_another_and_delete_removes_a_key():
     assert run_json("keys", "retire", nxt["kid"])["state"] == "retired"  # idempotent
     assert run_json("keys", "delete", nxt["kid"]) == {"kid": nxt["kid"], "deleted": True}
     assert nxt["kid"] not in {k["kid"] for k in run_json("keys", "list")["keys"]}
+
+
+def test_no_kid_starts_with_a_dash_so_the_cli_can_take_it(monkeypatch):
+    from jwcrypto import jwk
+
+    from django_authflows.server import keys
+
+    made = iter(["-starts-with-a-dash", "A-fine-kid"])
+    with monkeypatch.context() as patched:  # the 1-in-64 case, made certain
+        patched.setattr(jwk.JWK, "thumbprint", lambda self, *a: next(made))
+        record = keys.create_key("EdDSA")
+    assert record.kid == "A-fine-kid"
+    assert run_json("keys", "retire", record.kid)["state"] == "retired"

@@ -64,7 +64,10 @@ def public_jwk(key: jwk.JWK, alg: str, kid: str) -> dict[str, Any]:
 def create_key(alg: str, state: str = SigningKey.NEXT) -> SigningKey:
     """Generate a key pair; the private half is stored encrypted (Fernet, key derived from a setting)."""
     key = _generate(alg)
-    kid = key.thumbprint()
+    kid = key.thumbprint()  # RFC 7638
+    while kid.startswith("-"):  # 1 in 64: `authflows keys retire -abc...` would read it as an option
+        key = _generate(alg)
+        kid = key.thumbprint()
     pem = key.export_to_pem(private_key=True, password=None)
     return SigningKey.objects.create(
         kid=kid, alg=alg, state=state,
