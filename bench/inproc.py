@@ -481,6 +481,10 @@ def main() -> None:
             result["failed_auth"]["default_limits_ms"] = (time.process_time() - start) / attempts * 1000
             result["failed_auth"]["default_limits_statuses"] = {str(s): statuses.count(s) for s in set(statuses)}
         cache.clear()
+        # What the protection itself costs, without HTTP parsing or the host's noise between wrk windows.
+        n_get = 500 if QUICK else 1500
+        result["bearer_cost"] = {name: cpu_per_request(direct, work[name], n_get, repeat=5)
+                                 for name in ("public", "private", "drf_public", "drf_private")}
         result["signing"] = signing()
         profiles_n = {"cc": 150 if QUICK else 200, "code": 60 if QUICK else 80, "bearer": 400 if QUICK else 800,
                       "wrong": 300 if QUICK else 400}

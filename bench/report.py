@@ -147,10 +147,21 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         if not ok:
             parts = []
             if worst is not None and worst < 0.9:
-                parts.append(f"throughput {worst:.2f}x of the unprotected DRF view ({0.9 / worst:.2f}x short): "
-                             "JWT validation (header decoding and claim checks; the RS256 signature check through "
-                             "cryptography once per token and process, then remembered) and the deny-list cache "
-                             "read run on every request; see bench/profiles/bearer_drf_private.txt")
+                bc = ours_in.get("bearer_cost")
+                direct = ""
+                if bc:
+                    direct = (f" Straight through Django's WSGI handler in one process (best of 5 loops) the DRF view "
+                              f"costs {bc['drf_public']:.3f} ms unprotected and {bc['drf_private']:.3f} ms protected "
+                              f"({bc['drf_public'] / bc['drf_private']:.2f}x), the plain view {bc['public']:.3f} and "
+                              f"{bc['private']:.3f} ms ({bc['public'] / bc['private']:.2f}x): validation adds "
+                              f"{(bc['drf_private'] - bc['drf_public']) * 1000:.0f} to "
+                              f"{(bc['private'] - bc['public']) * 1000:.0f} us per request.")
+                parts.append(f"throughput {worst:.2f}x of the unprotected DRF view ({0.9 / worst:.2f}x short). Per "
+                             "request the bearer path extracts the header, decodes the JWT header and payload, checks "
+                             "the claims and reads the deny-list in the cache; the RS256 signature check runs once "
+                             "per token and process, then is remembered." + direct +
+                             " Between runs on this host the gunicorn ratio moves by about 0.1 either way. See "
+                             "bench/profiles/bearer_drf_private.txt")
             if q is not None and q["queries"]:
                 parts.append(f"{q['queries']} SQL queries per request: {q['statements']}")
             gap = "; ".join(parts)
@@ -384,6 +395,16 @@ def write_markdown(results: dict[str, Any]) -> str:
             lines.append(f"DOT answers an unknown client_id in {fb['unknown_client_ms']:.2f} ms and a wrong secret "
                          f"in {fb['wrong_secret_ms']:.0f} ms: the difference tells an attacker which client_ids "
                          "exist. Ours costs the same for both.")
+    bc = inproc.get("ours", {}).get("bearer_cost")
+    if bc:
+        lines += ["", "## Cost of the protection (server CPU, in-process)", "",
+                  "Requests straight into Django's WSGI handler, one process, best of 5 loops (ms per request), with "
+                  "the valid JWT of the throughput rows:", "",
+                  "| view | unprotected | protected | unprotected / protected |", "|---|---:|---:|---:|",
+                  f"| plain Django (`@require_bearer`) | {bc['public']:.3f} | {bc['private']:.3f} | "
+                  f"{bc['public'] / bc['private']:.2f}x |",
+                  f"| DRF (`BearerAuthentication` + `HasScope`) | {bc['drf_public']:.3f} | {bc['drf_private']:.3f} | "
+                  f"{bc['drf_public'] / bc['drf_private']:.2f}x |"]
     sig = inproc.get("ours", {}).get("signing")
     if sig:
         lines += ["", "## Signing", "",
