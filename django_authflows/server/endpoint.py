@@ -44,12 +44,21 @@ class ClientEndpoint(View):
         response["Allow"] = "POST"
         return response
 
+    def refuse_before_authentication(self, request: HttpRequest, pairs: list[tuple[str, str]],
+                                     params: dict[str, str]) -> HttpResponse | None:
+        """An endpoint's own checks of a well-formed body, made before any rate limit or client lookup."""
+        return None
+
     def authenticated(self, request: HttpRequest) -> tuple[dict[str, str], Any] | HttpResponse:
         """(params, client) for a well-formed request from an authenticated client, else the error."""
         try:
-            params = dict(parse_body(request))
+            pairs = parse_body(request)
         except BodyError as exc:
             return json_error("invalid_request", str(exc))
+        params = dict(pairs)
+        refused = self.refuse_before_authentication(request, pairs, params)
+        if refused is not None:
+            return refused
         limited = check_client(request, params)
         if limited is not None:
             return limited

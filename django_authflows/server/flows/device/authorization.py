@@ -14,34 +14,29 @@ from ....models import DeviceGrant
 from ....models.device import hash_device_code
 from .... import audit, presets, signals
 from ... import audience
-from ...core import BodyError, parse_body
-from ...endpoint import ClientEndpoint, authenticate_request
+from ...endpoint import ClientEndpoint
 from ...responses import NO_STORE, json_error
-from ...throttle import check_client
 from .codes import display, generate_device_code, normalise_user_code
 
 
 class DeviceAuthorizationView(ClientEndpoint):
     """Answers device_code, user_code, verification_uri(_complete), expires_in and interval."""
 
+    def refuse_before_authentication(self, request: HttpRequest, pairs: list[tuple[str, str]],
+                                     params: dict[str, str]) -> HttpResponse | None:
+        if sum(key in ("resource", "audience") for key, _value in pairs) > 1:
+            return json_error("invalid_target", "Ask for one API per request (audience or resource, once).")
+        if not params.get("client_id") and not request.META.get("HTTP_AUTHORIZATION"):
+            return json_error("invalid_request", "client_id is required.")
+        return None
+
     def post(self, request: HttpRequest) -> HttpResponse:
         if "device" not in authflows_settings.FLOWS:
             return json_error("unsupported_grant_type", "The device flow is not enabled.")
-        try:
-            pairs = parse_body(request)
-        except BodyError as exc:
-            return json_error("invalid_request", str(exc))
-        if sum(key in ("resource", "audience") for key, _value in pairs) > 1:
-            return json_error("invalid_target", "Ask for one API per request (audience or resource, once).")
-        params = dict(pairs)
-        if not params.get("client_id") and not request.META.get("HTTP_AUTHORIZATION"):
-            return json_error("invalid_request", "client_id is required.")
-        limited = check_client(request, params)
-        if limited is not None:
-            return limited
-        client = authenticate_request(request, params)
-        if client is None:
-            return json_error("invalid_client", "Client authentication failed.", status=401)
+        checked = self.authenticated(request)
+        if isinstance(checked, HttpResponse):
+            return checked
+        params, client = checked
         if not client.has_grant(presets.DEVICE_CODE):
             return json_error("unauthorized_client",
                               f'The application "{client.name}" does not have the device code grant.')
