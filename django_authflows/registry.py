@@ -46,10 +46,17 @@ class Registry:
         self._generation: str | None = None
 
     def _current_generation(self) -> str:
+        """The shared generation, read once per HTTP request (a token request looks up the application,
+        then its client grant or API: one cache read, not one per lookup), and on every call outside one."""
+        generation = getattr(_local, "request_generation", None)
+        if generation is not None:
+            return generation
         generation = cache.get(GENERATION_KEY)
         if generation is None:  # never set, or evicted: start one (every process then sees the same value)
             cache.add(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
             generation = cache.get(GENERATION_KEY) or ""
+        if getattr(_local, "in_request", False):
+            _local.request_generation = generation
         return generation
 
     def lookup(self, key: tuple[Any, ...], load: Any) -> Any:
@@ -93,6 +100,7 @@ def changed(**kwargs: Any) -> None:
     The new generation is published when the transaction commits: published earlier, another process
     could read the row before the commit and keep the old version under the new generation."""
     registry.clear()
+    _local.request_generation = None
     if connection.in_atomic_block:
         _local.dirty = True
     transaction.on_commit(_publish_generation)
@@ -100,6 +108,7 @@ def changed(**kwargs: Any) -> None:
 
 def _publish_generation() -> None:
     _local.dirty = False
+    _local.request_generation = None
     cache.set(GENERATION_KEY, uuid.uuid4().hex, timeout=None)
     registry.clear()
 
@@ -146,12 +155,23 @@ def client_grant(application_id: Any, identifier: str) -> Any | None:
     return grant
 
 
+def _request_started(**kwargs: Any) -> None:
+    _local.in_request, _local.request_generation = True, None
+
+
+def _request_finished(**kwargs: Any) -> None:
+    _local.in_request, _local.request_generation = False, None
+
+
 def connect() -> None:
+    from django.core.signals import request_finished, request_started
     from django.db.models.signals import post_delete, post_save
     from oauth2_provider.models import get_application_model
 
     from .models import Api, ClientGrant
 
+    request_started.connect(_request_started, dispatch_uid="authflows_registry_request_started")
+    request_finished.connect(_request_finished, dispatch_uid="authflows_registry_request_finished")
     for model in (get_application_model(), Api, ClientGrant):
         post_save.connect(changed, sender=model, dispatch_uid=f"authflows_registry_save_{model._meta.label}")
         post_delete.connect(changed, sender=model, dispatch_uid=f"authflows_registry_delete_{model._meta.label}")

@@ -121,3 +121,18 @@ def test_another_process_changing_a_row_is_seen_through_the_generation(m2m: Any)
     assert registry.application(m2m.client_id).name == "Billing job"  # no signal here, same generation
     cache.set(registry.GENERATION_KEY, "set-by-the-other-process", timeout=None)
     assert registry.application(m2m.client_id).name == "Renamed elsewhere"
+
+
+def test_one_generation_read_per_request(client: Any, m2m: Any, monkeypatch: Any) -> None:
+    from django.core.cache import cache
+
+    assert grant(client, m2m).status_code == 200  # the application and the client grant are kept
+    reads = []
+    real_get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *a, **k: (reads.append(key), real_get(key, *a, **k))[1])
+    assert grant(client, m2m).status_code == 200  # two lookups: the application, then the client grant
+    assert reads.count(registry.GENERATION_KEY) == 1
+    cache.set(registry.GENERATION_KEY, "changed-by-another-process", timeout=None)
+    reads.clear()
+    assert grant(client, m2m).status_code == 200  # the next request reads the new generation
+    assert reads.count(registry.GENERATION_KEY) == 1
