@@ -252,7 +252,11 @@ def write_markdown(results: dict[str, Any]) -> str:
         "## Method",
         "",
         f"- **Servers**: gunicorn on 127.0.0.1, {cfg['workers']} workers, first `sync`, then `gthread` with "
-        f"{cfg['threads']} threads per worker; DEBUG off. **Ours**: the example project with its production "
+        f"{cfg['threads']} threads per worker and `--worker-connections "
+        f"{cfg['connections']['gthread'] // cfg['workers']}` (a gthread worker keeps every keep-alive connection "
+        "it accepts, and stock gunicorn sometimes lets one worker take all of wrk's connections while the other "
+        "idles: in our trials 1 window in 5, at half the throughput and a quarter more CPU per request; the cap "
+        "splits them evenly, which the *busiest worker* figure below checks); DEBUG off. **Ours**: the example project with its production "
         "settings (`EXAMPLE_PRODUCTION=1`), through `bench/ours_settings.py`, which only lifts the rate-limit "
         "thresholds out of reach (the limiter still counts every request; with the shipped limits one client gets "
         "600 token requests a minute per process and almost every measured request would be a 429). **Baseline**: "
@@ -328,6 +332,7 @@ def write_markdown(results: dict[str, Any]) -> str:
             lines += ["Responses other than the expected status:", ""] + [f"- {n}" for n in notes] + [""]
         busy = [r.get("background_cores", 0) for run in cls["runs"].values() for r in run["reps"]]
         slow = [r.get("slowdown", 1) for run in cls["runs"].values() for r in run["reps"]]
+        share = [r["worker_share"] for run in cls["runs"].values() for r in run["reps"] if "worker_share" in r]
         lines += ["DOT's DRF private endpoint is its `/api/private`; `/api/drf/public` and the plain-Django "
                   "`/api/private` exist only in ours. *Busy elsewhere*: CPU used by other processes on the machine "
                   "during the kept measurements; *CPU probe*: how much slower a fixed Python loop ran around the "
@@ -335,7 +340,9 @@ def write_markdown(results: dict[str, Any]) -> str:
                   "median of the repetitions"
                   + (f". Over all kept measurements of this class: busy elsewhere median "
                      f"{sorted(busy)[len(busy) // 2]:.2f}, max {max(busy):.2f} of {results['meta']['nproc']} cores; "
-                     f"probe median {sorted(slow)[len(slow) // 2]:.2f}, max {max(slow):.2f}" if busy else "") + ".",
+                     f"probe median {sorted(slow)[len(slow) // 2]:.2f}, max {max(slow):.2f}" if busy else "")
+                  + (f"; busiest worker's part of the server CPU median {sorted(share)[len(share) // 2]:.2f}, "
+                     f"max {max(share):.2f} (even: {1 / results['config']['workers']:.2f})" if share else "") + ".",
                   ""]
     # cost per request
     lines += ["## Cost per request: SQL queries and server CPU", "",

@@ -133,7 +133,10 @@ class Server:
         cmd = [PY, "-m", "gunicorn", self.wsgi, "-b", f"127.0.0.1:{self.port}", "-w", str(WORKERS),
                "-k", worker_class, "-c", "python:bench.gunicorn_conf"]
         if worker_class == "gthread":
-            cmd += ["--threads", str(THREADS)]
+            # A gthread worker keeps each keep-alive connection it accepted. Left to itself, one worker
+            # sometimes accepts all of wrk's connections while the other idles, which halves that window
+            # (1 window in 5 in our trials); a cap of connections/workers splits them evenly.
+            cmd += ["--threads", str(THREADS), "--worker-connections", str(CONNECTIONS["gthread"] // WORKERS)]
         self._log = open(self.log_path, "ab")
         self._log.write(f"\n=== {worker_class} ===\n".encode())
         self._log.flush()
@@ -185,17 +188,20 @@ class Server:
                 pids.append(int(entry))
         return sorted(pids)
 
-    def cpu_seconds(self) -> float:
-        """utime + stime of the workers (all their threads)."""
-        total = 0
+    def cpu_by_worker(self) -> dict[int, float]:
+        """utime + stime of each worker (all its threads), in seconds."""
+        out = {}
         for pid in self.worker_pids():
             try:
                 stat = Path(f"/proc/{pid}/stat").read_text()
             except OSError:
                 continue
             fields = stat[stat.rindex(")") + 2:].split()
-            total += int(fields[11]) + int(fields[12])
-        return total / os.sysconf("SC_CLK_TCK")
+            out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return out
+
+    def cpu_seconds(self) -> float:
+        return sum(self.cpu_by_worker().values())
 
     def rss_kb(self) -> dict[str, int]:
         out = {}
@@ -552,7 +558,8 @@ class Bench:
         self.wait_idle()
         probe_before = cpu_probe()
         offset = server.log_size()
-        cpu_before = server.cpu_seconds()
+        workers_before = server.cpu_by_worker()
+        cpu_before = sum(workers_before.values())
         both_before = sum(s.cpu_seconds() for s in self.servers)
         busy_before, wall_before = machine_busy()
         data = wrk(server.url + w.path, w.args(pool_file), self.duration, connections)
@@ -560,7 +567,11 @@ class Bench:
         both_during = sum(s.cpu_seconds() for s in self.servers) - both_before
         # The wrk window plus what was still in flight when wrk stopped (one request per connection).
         self.wait_idle()
-        cpu = server.cpu_seconds() - cpu_before
+        workers_after = server.cpu_by_worker()
+        cpu = sum(workers_after.values()) - cpu_before
+        per_worker = [workers_after[pid] - workers_before.get(pid, 0.0) for pid in workers_after]
+        # the busiest worker's part of the server's CPU: 1/WORKERS when the load was evenly spread
+        data["worker_share"] = max(per_worker) / cpu if cpu > 0 and per_worker else 1.0
         probe = max(probe_before, cpu_probe())
         self.best_probe = min(self.best_probe, probe_before, probe)
         data["slowdown"] = probe / self.best_probe
@@ -609,7 +620,7 @@ class Bench:
         log(f"  {worker_class} {key:22s} rep {rep + 1}: {data['rps']:9.1f} req/s  p50 "
             f"{data['latency_us']['p50'] / 1000:7.2f} ms  p99 {data['latency_us']['p99'] / 1000:7.2f} ms  "
             f"cpu {data['cpu_ms_per_req']:7.2f} ms/req  background {data['background_cores']:.2f} cores"
-            f"  probe {data['slowdown']:.2f}x"
+            f"  probe {data['slowdown']:.2f}x  busiest worker {data['worker_share']:.2f}"
             + (f"  UNEXPECTED {bad}" if bad else "") + (f"  socket errors {sock}" if sock else "")
             + (f"  POOL RAN DRY ({data['pool_exhausted']})" if data["pool_exhausted"] else ""))
         return data
