@@ -1,8 +1,6 @@
 """DRF authentication class: the shared, memoised bearer validation."""
 from __future__ import annotations
 
-
-
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
