@@ -56,6 +56,7 @@ DATABASES = {"default": {
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     },
+    "CONN_MAX_AGE": 60,  # as the example project under gunicorn: one connection per worker thread
 }}
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
