@@ -19,6 +19,16 @@ _DUMMY_HASH = hashing.PREFIX + "0" * 64
 #: True once this request's failed client authentication has its audit line, so that the token
 #: endpoint does not write a second line for the same refusal.
 failure_logged: ContextVar[bool] = ContextVar("authflows_client_failure_logged", default=False)
+#: The token endpoint authenticates a client that presents a secret before oauthlib's pipeline (to refuse a
+#: wrong one cheaply); when oauthlib asks again about the same credentials of the same request, this is
+#: the answer: (what was presented, the application, the method).
+authenticated_early: ContextVar[tuple[tuple[str, Any, Any], Any, str] | None] = ContextVar(
+    "authflows_client_authenticated_early", default=None)
+
+
+def presented_credentials(request: Request) -> tuple[str, Any, Any]:
+    return (request.headers.get("HTTP_AUTHORIZATION") or "", request.client_id,
+            getattr(request, "client_secret", None))
 
 
 def basic_credentials(request: Request) -> tuple[str, str] | None:
@@ -54,6 +64,10 @@ class ClientAuthenticationMixin(OAuth2Validator):
     """Authenticates confidential clients with the fast keyed hash, in constant time."""
 
     def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
+        early = authenticated_early.get()
+        if early is not None and early[0] == presented_credentials(request):
+            request.client, request.client_id, request.authflows_auth_method = early[1], early[1].client_id, early[2]
+            return True
         basic = basic_credentials(request)
         body_secret = getattr(request, "client_secret", None)
         if basic is not None:

@@ -9,12 +9,14 @@ import time
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749.errors import InvalidClientError
 
 from ... import audit
 from ...conf import authflows_settings
 from ...presets import DEVICE_CODE
 from ...revocation import token_checksum
-from ..clients import failure_logged
+from ..clients import authenticated_early, basic_credentials_from_header, failure_logged, presented_credentials
 from ..core import BodyError, get_core
 from ..endpoint import ClientEndpoint
 from ..flows.device.polling import poll
@@ -23,6 +25,11 @@ from ..responses import NO_STORE, json_error
 from ..throttle import check_client, claimed_client_id
 
 _SUCCESSOR = "authflows:successor:"
+#: The grants whose oauthlib handler authenticates a client that presents a secret right after checking
+#: that this parameter is there (repeated parameters are refused before, by ``parse_body``).
+_CHECKED_BEFORE_CLIENT = {"client_credentials": None, "authorization_code": "code", "refresh_token": "refresh_token"}
+#: oauthlib's token-endpoint headers, for the answers made here.
+_TOKEN_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def log_token_response(request: HttpRequest, params: dict[str, str], status: int, body: str | bytes) -> None:
@@ -66,14 +73,19 @@ class TokenView(ClientEndpoint):
             response = poll(request, params)
             log_token_response(request, params, response.status_code, response.content)
             return response
-        logged = failure_logged.set(False)
+        logged, early = failure_logged.set(False), authenticated_early.set(None)
         try:
-            _uri, headers, body, status = core.create_token_response(request)
+            refused = self.refuse_client(request, pairs, params)
+            if refused is None:
+                _uri, headers, body, status = core.create_token_response(request)
+            else:
+                headers, body, status = refused
         except ReusedWithinLeeway:
             return self.successor(params.get("refresh_token", ""))
         finally:
             already_logged = failure_logged.get()
             failure_logged.reset(logged)
+            authenticated_early.reset(early)
         if not (status == 401 and already_logged):  # client_authentication_failed says it, with the reason
             log_token_response(request, params, status, body)
         if status == 200 and params.get("grant_type") == "refresh_token":
@@ -83,6 +95,32 @@ class TokenView(ClientEndpoint):
             if key.lower() not in {"content-type", "location"}:
                 response[key] = value
         return response
+
+    @staticmethod
+    def refuse_client(request: HttpRequest, pairs: list[tuple[str, str]],
+                      params: dict[str, str]) -> tuple[dict[str, str], str, int] | None:
+        """A client that presents a wrong secret gets oauthlib's own ``invalid_client`` answer without
+        oauthlib's whole token pipeline first: the same validator method decides, on the request
+        oauthlib would build, at the point where oauthlib would ask it. None: let oauthlib answer."""
+        grant_type = params.get("grant_type")
+        if grant_type not in _CHECKED_BEFORE_CLIENT:
+            return None
+        needed = _CHECKED_BEFORE_CLIENT[grant_type]
+        if needed is not None and params.get(needed) is None:  # oauthlib answers invalid_request first
+            return None
+        authorization = request.META.get("HTTP_AUTHORIZATION", "")
+        if basic_credentials_from_header(authorization) is None and not params.get("client_secret"):
+            return None  # public clients, and clients without credentials: oauthlib's rules
+        core = get_core()
+        oauth_request = Request(core._get_escaped_full_path(request), "POST", pairs,
+                                {"HTTP_AUTHORIZATION": authorization, "REMOTE_ADDR": request.META.get("REMOTE_ADDR", "")})
+        presented = presented_credentials(oauth_request)
+        if core.server.request_validator.authenticate_client(oauth_request):
+            # oauthlib asks again, on the request it builds from the same Django request
+            authenticated_early.set((presented, oauth_request.client, oauth_request.authflows_auth_method))
+            return None
+        error = InvalidClientError(request=oauth_request)
+        return {**_TOKEN_HEADERS, **error.headers}, error.json, error.status_code
 
     @staticmethod
     def remember_successor(refresh_token: str, body: str) -> None:

@@ -1,0 +1,82 @@
+"""Client authentication at the token endpoint. A client that presents a secret is authenticated before
+the grant is looked at, as oauthlib does it: a wrong secret gets oauthlib's own ``invalid_client`` answer,
+spends nothing the request carries (a code, a refresh token), and comes after the checks oauthlib makes
+first (a missing code or refresh token)."""
+from __future__ import annotations
+
+import base64
+from http import HTTPStatus
+
+import pytest
+
+from django_authflows.apis import create_client_grant
+
+from ..oauth import TOKEN_URL, query
+
+pytestmark = pytest.mark.django_db
+AUD = "https://api.example.test/"
+
+
+def basic(app, secret):
+    return "Basic " + base64.b64encode(f"{app.client_id}:{secret}".encode()).decode()
+
+
+def answer(response):
+    """What a client sees of a refusal."""
+    return (response.status_code, response.json(), response.get("WWW-Authenticate"), response.get("Cache-Control"),
+            response.get("Pragma"), response.get("Content-Type"))
+
+
+def test_a_wrong_secret_gets_the_answer_oauthlib_gives(client, make_client, make_api):
+    app = make_client("m2m")
+    create_client_grant(app, make_api(), ["read:messages"])
+    cc = {"grant_type": "client_credentials", "audience": AUD}
+    # No secret at all: nothing to authenticate early, oauthlib's own pipeline answers.
+    reference = answer(client.post(TOKEN_URL, {**cc, "client_id": app.client_id}))
+    assert reference[:2] == (HTTPStatus.UNAUTHORIZED, {"error": "invalid_client"})
+    assert answer(client.post(TOKEN_URL, cc, HTTP_AUTHORIZATION=basic(app, "wrong"))) == reference
+    assert answer(client.post(TOKEN_URL, {**cc, "client_id": app.client_id, "client_secret": "wrong"})) == reference
+    assert client.post(TOKEN_URL, cc, HTTP_AUTHORIZATION=basic(app, app.secret)).status_code == HTTPStatus.OK
+
+
+def test_a_wrong_secret_does_not_spend_the_code(client, authorize, make_client):
+    app = make_client("regular")
+    code = query(authorize(app)["Location"])["code"]
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": app.redirect_uri_list[0]}
+    refused = client.post(TOKEN_URL, data, HTTP_AUTHORIZATION=basic(app, "wrong"))
+    assert refused.status_code == HTTPStatus.UNAUTHORIZED and refused.json()["error"] == "invalid_client"
+    assert client.post(TOKEN_URL, data, HTTP_AUTHORIZATION=basic(app, app.secret)).status_code == HTTPStatus.OK
+
+
+def test_a_wrong_secret_does_not_spend_the_refresh_token(client, authorize, make_client, make_api):
+    make_api()
+    app = make_client("regular")
+    code = query(authorize(app, scope="openid offline_access", audience=AUD)["Location"])["code"]
+    tokens = client.post(TOKEN_URL, {"grant_type": "authorization_code", "code": code,
+                                     "redirect_uri": app.redirect_uri_list[0]},
+                         HTTP_AUTHORIZATION=basic(app, app.secret)).json()
+    data = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    refused = client.post(TOKEN_URL, data, HTTP_AUTHORIZATION=basic(app, "wrong"))
+    assert refused.status_code == HTTPStatus.UNAUTHORIZED and refused.json()["error"] == "invalid_client"
+    refreshed = client.post(TOKEN_URL, data, HTTP_AUTHORIZATION=basic(app, app.secret))
+    assert refreshed.status_code == HTTPStatus.OK, refreshed.content
+    assert refreshed.json()["refresh_token"] != tokens["refresh_token"]
+
+
+@pytest.mark.parametrize("grant_type", ["authorization_code", "refresh_token"])
+def test_a_missing_code_or_refresh_token_is_reported_before_the_client(client, make_client, grant_type):
+    app = make_client("regular")
+    for secret in (app.secret, "wrong"):
+        response = client.post(TOKEN_URL, {"grant_type": grant_type, "redirect_uri": app.redirect_uri_list[0]},
+                               HTTP_AUTHORIZATION=basic(app, secret))
+        assert response.status_code == HTTPStatus.BAD_REQUEST, response.content
+        assert response.json()["error"] == "invalid_request"
+
+
+def test_two_authentication_methods_are_refused(client, make_client, make_api):
+    """RFC 6749 §2.3: one method per request, even when both carry the right secret."""
+    app = make_client("m2m")
+    create_client_grant(app, make_api(), ["read:messages"])
+    response = client.post(TOKEN_URL, {"grant_type": "client_credentials", "audience": AUD, "client_id": app.client_id,
+                                       "client_secret": app.secret}, HTTP_AUTHORIZATION=basic(app, app.secret))
+    assert response.status_code == HTTPStatus.UNAUTHORIZED and response.json()["error"] == "invalid_client"
