@@ -183,9 +183,11 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         if not ok:
             gap = (f"{fa['wrong_secret_ms']:.2f} ms, {fa['wrong_secret_ms']:.2f}x the budget; a plain GET costs "
                    f"{fa['public_get_ms']:.2f} ms in the same loop, so the refusal itself is "
-                   f"{fa['wrong_secret_ms'] - fa['public_get_ms']:.2f} ms: oauthlib's token-endpoint pipeline, the "
-                   "audit line, the rate-limit counters (one read, two increments) and the registry lookup; the "
-                   "keyed hash itself is microseconds. See bench/profiles/token_failed_auth.txt")
+                   f"{fa['wrong_secret_ms'] - fa['public_get_ms']:.2f} ms: parsing the body, the rate-limit counters "
+                   "(one read, three increments), the registry lookup, the audit line and Django's own log record "
+                   "of the 401 (oauthlib's token pipeline is skipped: the secret is checked before it); the keyed "
+                   "hash itself is microseconds. A host running slower than its best (the CPU probe) moves this "
+                   "absolute figure with it. See bench/profiles/token_failed_auth.txt")
         out.append({"target": "a failed client authentication costs < 1 ms of server CPU",
                     "measured": f"{fa['wrong_secret_ms']:.2f} ms through Django's WSGI handler ("
                                 + re.sub(r".*in one process; ", "", fa.get("method", "best of 3 loops")) +
