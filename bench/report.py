@@ -269,7 +269,7 @@ def write_markdown(results: dict[str, Any]) -> str:
         "iterations), opaque tokens, DRF with `OAuth2Authentication` + `IsAuthenticated`, OIDC with an RSA key "
         "generated at startup; its variant is a second set of applications with `hash_client_secret=False` on the "
         "same server. Both use the same Django middleware and the same SQLite options (WAL, busy timeout, "
-        "IMMEDIATE transactions), each on its own database made for the run (migrate + seed).",
+        "IMMEDIATE transactions, one connection kept per worker thread with `CONN_MAX_AGE`), each on its own database made for the run (migrate + seed).",
         f"- **Load**: wrk, 1 thread, {cfg['connections']['sync']} connections against sync workers and "
         f"{cfg['connections']['gthread']} against gthread, {cfg['duration_s']} s per measurement, "
         f"{cfg['reps']} repetitions ({_target_reps(cfg)}), the median kept (req/s, p50 and p99 separately); "
