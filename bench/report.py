@@ -259,7 +259,7 @@ def write_markdown(results: dict[str, Any]) -> str:
         f"{cfg['threads']} threads per worker and `--worker-connections "
         f"{cfg['connections']['gthread'] // cfg['workers']}` (a gthread worker keeps every keep-alive connection "
         "it accepts, and stock gunicorn sometimes lets one worker take all of wrk's connections while the other "
-        "idles: in our trials 1 window in 5, at half the throughput and a quarter more CPU per request; the cap "
+        "idles: in our trials 6 windows of 46, at half the throughput and about 30 % more CPU per request; the cap "
         "splits them evenly, which the *busiest worker* figure below checks); DEBUG off. **Ours**: the example project with its production "
         "settings (`EXAMPLE_PRODUCTION=1`), through `bench/ours_settings.py`, which only lifts the rate-limit "
         "thresholds out of reach (the limiter still counts every request; with the shipped limits one client gets "

@@ -135,7 +135,7 @@ class Server:
         if worker_class == "gthread":
             # A gthread worker keeps each keep-alive connection it accepted. Left to itself, one worker
             # sometimes accepts all of wrk's connections while the other idles, which halves that window
-            # (1 window in 5 in our trials); a cap of connections/workers splits them evenly.
+            # (6 windows of 46 in our trials); a cap of connections/workers splits them evenly.
             cmd += ["--threads", str(THREADS), "--worker-connections", str(CONNECTIONS["gthread"] // WORKERS)]
         self._log = open(self.log_path, "ab")
         self._log.write(f"\n=== {worker_class} ===\n".encode())
