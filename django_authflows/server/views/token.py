@@ -28,8 +28,6 @@ _SUCCESSOR = "authflows:successor:"
 #: The grants whose oauthlib handler authenticates a client that presents a secret right after checking
 #: that this parameter is there (repeated parameters are refused before, by ``parse_body``).
 _CHECKED_BEFORE_CLIENT = {"client_credentials": None, "authorization_code": "code", "refresh_token": "refresh_token"}
-#: oauthlib's token-endpoint headers, for the answers made here.
-_TOKEN_HEADERS = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def log_token_response(request: HttpRequest, params: dict[str, str], status: int, body: str | bytes) -> None:
@@ -120,7 +118,7 @@ class TokenView(ClientEndpoint):
             authenticated_early.set((presented, oauth_request.client, oauth_request.authflows_auth_method))
             return None
         error = InvalidClientError(request=oauth_request)
-        return {**_TOKEN_HEADERS, **error.headers}, error.json, error.status_code
+        return error.headers, error.json, error.status_code  # post() adds NO_STORE, as to oauthlib's answers
 
     @staticmethod
     def remember_successor(refresh_token: str, body: str) -> None:
