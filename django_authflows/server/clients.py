@@ -37,6 +37,12 @@ def basic_credentials(request: Request) -> tuple[str, str] | None:
     return basic_credentials_from_header(request.headers.get("HTTP_AUTHORIZATION") or "")
 
 
+def presents_secret(authorization: str, client_secret: str | None) -> bool:
+    """Whether a token request authenticates with a secret (Basic, or ``client_secret`` in the body):
+    such a client must authenticate, whatever its type."""
+    return basic_credentials_from_header(authorization) is not None or bool(client_secret)
+
+
 def basic_credentials_from_header(auth: str) -> tuple[str, str] | None:
     scheme, _, value = auth.partition(" ")
     if scheme.lower() != "basic" or not value:
@@ -114,7 +120,7 @@ class ClientAuthenticationMixin(OAuth2Validator):
         return client
 
     def client_authentication_required(self, request: Request, *args: Any, **kwargs: Any) -> bool:
-        if basic_credentials(request) is not None or getattr(request, "client_secret", None):
+        if presents_secret(request.headers.get("HTTP_AUTHORIZATION") or "", getattr(request, "client_secret", None)):
             return True
         app = self._load_application(request.client_id, request) if request.client_id else None
         return app is None or app.client_type == "confidential"

@@ -16,7 +16,7 @@ from ... import audit
 from ...conf import authflows_settings
 from ...presets import DEVICE_CODE
 from ...revocation import token_checksum
-from ..clients import authenticated_early, basic_credentials_from_header, failure_logged, presented_credentials
+from ..clients import authenticated_early, failure_logged, presented_credentials, presents_secret
 from ..core import BodyError, get_core
 from ..endpoint import ClientEndpoint
 from ..flows.device.polling import poll
@@ -107,7 +107,7 @@ class TokenView(ClientEndpoint):
         if needed is not None and params.get(needed) is None:  # oauthlib answers invalid_request first
             return None
         authorization = request.META.get("HTTP_AUTHORIZATION", "")
-        if basic_credentials_from_header(authorization) is None and not params.get("client_secret"):
+        if not presents_secret(authorization, params.get("client_secret")):
             return None  # public clients, and clients without credentials: oauthlib's rules
         core = get_core()
         oauth_request = Request(core._get_escaped_full_path(request), "POST", pairs,
