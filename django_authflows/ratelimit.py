@@ -1,4 +1,10 @@
-"""Rate limits in Django's cache (fixed windows): local memory by default, Redis across processes."""
+"""Rate limits (fixed windows) in Django's cache: Redis across processes, or a store of their own per process.
+
+Limit and lockout state must not be erasable by other traffic. Django's default local-memory cache keeps
+300 entries and drops the least recently used, so 400 requests of any kind would wipe a user's lockout; when
+the default cache is per process, the limits therefore keep a local-memory store of their own, sized for
+them. A shared cache (Redis) is used as it is: configure it not to evict these keys (``noeviction`` or a
+``volatile-*`` policy with room to spare)."""
 from __future__ import annotations
 
 import hashlib
@@ -6,7 +12,8 @@ import math
 import time
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.core.cache import BaseCache, cache, caches
+from django.core.cache.backends.locmem import LocMemCache
 
 from .conf import authflows_settings
 
@@ -30,8 +37,30 @@ class Limit:
     def retry_after(self) -> int:
         reset_at = self.reset_at
         if reset_at is None:
-            reset_at = float(cache.get(self.cache_key + ":t") or time.time() + self.window)
+            reset_at = float(store().get(self.cache_key + ":t") or time.time() + self.window)
         return max(1, math.ceil(reset_at - time.time()))
+
+
+#: Entries of the per-process store: far more than the keys that the per-IP limits let one address create.
+LOCAL_MAX_ENTRIES = 200_000
+_local_store: BaseCache | None = None
+
+
+def store() -> BaseCache:
+    """The default cache when it is shared by processes, else this process's own limiter store."""
+    global _local_store
+    default = caches["default"]
+    if not isinstance(default, LocMemCache):
+        return cache
+    if _local_store is None:
+        _local_store = LocMemCache("authflows-ratelimit", {"OPTIONS": {"MAX_ENTRIES": LOCAL_MAX_ENTRIES}})
+    return _local_store
+
+
+def clear() -> None:
+    """Forget every limit (tests; the shared cache's keys go with ``cache.clear()``)."""
+    if _local_store is not None:
+        _local_store.clear()
 
 
 def _key(name: str, key: str) -> str:
@@ -41,7 +70,7 @@ def _key(name: str, key: str) -> str:
 def peek_many(checks: list[tuple[str, str]]) -> list[Limit]:
     """The current count of each (limit name, key) in AUTHFLOWS['RATE_LIMITS'], in one cache read."""
     keys = [_key(name, key) for name, key in checks]
-    values = cache.get_many(keys + [k + ":t" for k in keys]) if keys else {}
+    values = store().get_many(keys + [k + ":t" for k in keys]) if keys else {}
     out = []
     for (name, _key_), cache_key in zip(checks, keys):
         limit, window = authflows_settings.RATE_LIMITS[name]
@@ -59,21 +88,29 @@ def peek(name: str, key: str) -> Limit:
 def hit(name: str, key: str) -> Limit:
     """Count one hit; one cache call (an atomic ``incr``) except for a window's first hit."""
     limit, window = authflows_settings.RATE_LIMITS[name]
-    cache_key = _key(name, key)
+    cache_key, limits = _key(name, key), store()
     try:
-        count = cache.incr(cache_key)
+        count = limits.incr(cache_key)
     except ValueError:  # no window yet (or it just expired): open one
-        if cache.add(cache_key, 1, timeout=window):
-            cache.set(cache_key + ":t", time.time() + window, timeout=window)
+        if limits.add(cache_key, 1, timeout=window):
+            limits.set(cache_key + ":t", time.time() + window, timeout=window)
             count = 1
         else:  # another request opened it in between
             try:
-                count = cache.incr(cache_key)
+                count = limits.incr(cache_key)
             except ValueError:  # ... and it expired at once
                 count = 1
     return Limit(count, int(limit), int(window), cache_key)
 
 
+def give_back(name: str, key: str) -> None:
+    """Undo one hit (an attempt that turned out to be legitimate)."""
+    try:
+        store().decr(_key(name, key))
+    except ValueError:  # the window ended in between
+        pass
+
+
 def reset(name: str, key: str) -> None:
     cache_key = _key(name, key)
-    cache.delete_many([cache_key, cache_key + ":t"])
+    store().delete_many([cache_key, cache_key + ":t"])

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core.cache import cache
 
-from django_authflows import presets, registry
+from django_authflows import presets, ratelimit, registry
 from django_authflows.apis import create_api
 from django_authflows.resource.bearer import verified
 from django_authflows.resource.keys import key_cache
@@ -19,6 +19,7 @@ from .oauth import AUTHORIZE_URL
 @pytest.fixture(autouse=True)
 def _fresh_state() -> Any:
     cache.clear()
+    ratelimit.clear()
     registry.registry.clear()
     registry._local.dirty = False
     key_cache.clear()

@@ -16,6 +16,7 @@ from oauth2_provider.oauth2_backends import OAuthLibCore
 
 from ..conf import authflows_settings
 from ..issuer import ISSUER_HEADER, issuer_for
+from .context import HEADER as CONTEXT_HEADER, context
 from .tokens import access_token_lifetime, generate_access_token, generate_refresh_token
 
 #: Parameters RFC 8707 lets a client repeat; every other one must appear once (RFC 6749 §3.1).
@@ -121,6 +122,7 @@ class AuthflowsOAuthLibCore(OAuthLibCore):
     def extract_headers(self, request: HttpRequest) -> dict[str, Any]:
         headers = super().extract_headers(request)
         headers[ISSUER_HEADER] = issuer_for(request)
+        headers[CONTEXT_HEADER] = context(request)  # for the validator hooks (see context.context_of)
         return headers
 
     def extract_body(self, request: HttpRequest) -> list[tuple[str, str]]:

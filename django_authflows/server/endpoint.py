@@ -7,30 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
-from oauthlib.common import Request
 
-from ..issuer import ISSUER_HEADER, issuer_for
-from .core import BodyError, get_core, parse_body
+from . import client_auth, throttle
+from .context import context
+from .core import BodyError, parse_body
 from .responses import json_error
-from .throttle import check_client
-
-
-def authenticate_request(request: HttpRequest, params: dict[str, str]) -> Any:
-    """The application, authenticated as its type requires (RFC 6749 §2.3: confidential clients with
-    their secret, public clients by client_id), or None."""
-    validator = get_core().server.request_validator
-    oauth_request = Request(request.build_absolute_uri(), http_method="POST",
-                            headers={"HTTP_AUTHORIZATION": request.META.get("HTTP_AUTHORIZATION", ""),
-                                     "REMOTE_ADDR": request.META.get("REMOTE_ADDR", ""),
-                                     ISSUER_HEADER: issuer_for(request)})
-    oauth_request.client_id = params.get("client_id")
-    oauth_request.client_secret = params.get("client_secret")
-    oauth_request.client = None
-    if validator.client_authentication_required(oauth_request):
-        ok = validator.authenticate_client(oauth_request)
-    else:
-        ok = validator.authenticate_client_id(oauth_request.client_id, oauth_request)
-    return oauth_request.client if ok else None
 
 
 @method_decorator(csrf_exempt, name="dispatch")
@@ -59,10 +40,11 @@ class ClientEndpoint(View):
         refused = self.refuse_before_authentication(request, pairs, params)
         if refused is not None:
             return refused
-        limited = check_client(request, params)
+        ctx = context(request, params)
+        limited = throttle.refuse_failing(ctx, client_auth.credentials(ctx).client_id)
         if limited is not None:
             return limited
-        client = authenticate_request(request, params)
-        if client is None:
-            return json_error("invalid_client", "Client authentication failed.", status=401)
-        return params, client
+        auth = client_auth.authenticate(ctx)
+        if not auth.ok:
+            return client_auth.refusal(ctx)
+        return params, auth.client

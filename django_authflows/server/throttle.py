@@ -1,22 +1,24 @@
-"""Rate limits on the OAuth endpoints: failed client authentication per client_id and per IP, and
-token requests per client (429 with Retry-After, JSON)."""
+"""Rate limits on the client endpoints: failed client authentication and token requests, keyed so that nobody's
+failures lock out anyone else (429 with Retry-After, JSON).
+
+- Failed authentication is counted per IP and per (client, IP), and only checked against those: a stranger
+  who guesses a client's secret from another address never blocks that client's own requests.
+- Token requests are counted per client only once the client has authenticated with its secret; for public
+  clients, which cannot authenticate, per (client, IP).
+- A made-up client_id creates no key of its own (only the per-IP counter), so unauthenticated traffic cannot
+  fill the limiter's store (see :mod:`django_authflows.ratelimit`).
+"""
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 
 from .. import audit, ratelimit
-from .clients import basic_credentials_from_header
+from .context import RequestContext
 from .responses import json_error
 
 
-def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR; behind a proxy, set it from the proxy's header in the proxy or a middleware."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def claimed_client_id(request: HttpRequest, params: dict[str, str]) -> str:
-    basic = basic_credentials_from_header(request.META.get("HTTP_AUTHORIZATION", ""))
-    return (basic[0] if basic else params.get("client_id")) or ""
+def _pair(client_id: str, ip: str) -> str:
+    return f"{client_id}\n{ip}"
 
 
 def too_many(limit: ratelimit.Limit, description: str) -> HttpResponse:
@@ -25,26 +27,29 @@ def too_many(limit: ratelimit.Limit, description: str) -> HttpResponse:
     return response
 
 
-def check_client(request: HttpRequest, params: dict[str, str], *, count_request: bool = False) -> HttpResponse | None:
-    """Refuse before any work when this client or IP has failed authentication too often (or, for the
-    token endpoint, made too many requests)."""
-    client_id = claimed_client_id(request, params)
-    checks = [("client_auth_ip", client_ip(request))]
+def refuse_failing(ctx: RequestContext, client_id: str) -> HttpResponse | None:
+    """Before any work: refuse when this IP, or this IP for this client, has failed authentication too often."""
+    checks = [("client_auth_ip", ctx.ip)]
     if client_id:
-        checks.append(("client_auth_client", client_id))
+        checks.append(("client_auth_client", _pair(client_id, ctx.ip)))
     for (name, _key), state in zip(checks, ratelimit.peek_many(checks)):
         if state.exceeded:
-            audit.event("rate_limited", limit=name, client_id=client_id or None, ip=client_ip(request))
-            return too_many(state, "Too many failed client authentications; try again later.")
-    if count_request and client_id:
-        state = ratelimit.hit("token_client", client_id)
-        if state.count > state.limit:  # counted before it is served: the limit-th request still passes
-            audit.event("rate_limited", limit="token_client", client_id=client_id)
-            return too_many(state, "Too many token requests for this client; try again later.")
+            audit.event("rate_limited", limit=name, client_id=client_id[:100] or None, ip=ctx.ip)
+            return too_many(state, "Too many failed client authentications from this address; try again later.")
     return None
 
 
-def record_failed_authentication(client_id: str | None, ip: str) -> None:
-    ratelimit.hit("client_auth_ip", ip or "unknown")
-    if client_id:
-        ratelimit.hit("client_auth_client", client_id)
+def count_token_request(ctx: RequestContext, client_id: str, *, authenticated: bool) -> HttpResponse | None:
+    """Count one token request of ``client_id``: per client once it has authenticated, else per (client, IP)."""
+    state = ratelimit.hit("token_client", client_id if authenticated else _pair(client_id, ctx.ip))
+    if state.count > state.limit:  # counted before it is served: the limit-th request still passes
+        audit.event("rate_limited", limit="token_client", client_id=client_id[:100], ip=ctx.ip)
+        return too_many(state, "Too many token requests for this client; try again later.")
+    return None
+
+
+def record_failure(ctx: RequestContext, known_client_id: str | None) -> None:
+    """One failed authentication: per IP, and per (client, IP) for a client that exists."""
+    ratelimit.hit("client_auth_ip", ctx.ip)
+    if known_client_id:
+        ratelimit.hit("client_auth_client", _pair(known_client_id, ctx.ip))

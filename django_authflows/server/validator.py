@@ -9,7 +9,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from ..conf import authflows_settings
 from .. import presets
 from . import audience
-from .clients import ClientAuthenticationMixin
+from .client_auth import ClientAuthenticationMixin
 from .flows.authorization_code import record_issued
 from .flows.client_credentials import ClientCredentialsValidatorMixin
 from .flows.implicit import ImplicitValidatorMixin

@@ -1,7 +1,8 @@
-"""Client authentication at the token endpoint. A client that presents a secret is authenticated before
-the grant is looked at, as oauthlib does it: a wrong secret gets oauthlib's own ``invalid_client`` answer,
-spends nothing the request carries (a code, a refresh token), and comes after the checks oauthlib makes
-first (a missing code or refresh token)."""
+"""Client authentication at the client endpoints (RFC 6749 §2.3, §5.2). A client that presents a secret is
+authenticated before the grant is looked at, as oauthlib does it: a wrong secret gets the same
+``invalid_client`` answer as no secret at all (with a Basic challenge when Basic was used), spends nothing
+the request carries (a code, a refresh token), and comes after the checks oauthlib makes first (a missing
+code or refresh token)."""
 from __future__ import annotations
 
 import base64
@@ -27,16 +28,37 @@ def answer(response):
             response.get("Pragma"), response.get("Content-Type"))
 
 
-def test_a_wrong_secret_gets_the_answer_oauthlib_gives(client, make_client, make_api):
+FAILED = {"error": "invalid_client", "error_description": "Client authentication failed."}
+NO_STORE = ("no-store", "no-cache", "application/json")
+
+
+def test_a_wrong_secret_gets_the_answer_that_no_secret_gets(client, make_client, make_api):
     app = make_client("m2m")
     create_client_grant(app, make_api(), ["read:messages"])
     cc = {"grant_type": "client_credentials", "audience": AUD}
-    # No secret at all: nothing to authenticate early, oauthlib's own pipeline answers.
-    reference = answer(client.post(TOKEN_URL, {**cc, "client_id": app.client_id}))
-    assert reference[:2] == (HTTPStatus.UNAUTHORIZED, {"error": "invalid_client"})
-    assert answer(client.post(TOKEN_URL, cc, HTTP_AUTHORIZATION=basic(app, "wrong"))) == reference
-    assert answer(client.post(TOKEN_URL, {**cc, "client_id": app.client_id, "client_secret": "wrong"})) == reference
+    # No secret at all: nothing to authenticate early, oauthlib's own pipeline refuses.
+    assert answer(client.post(TOKEN_URL, {**cc, "client_id": app.client_id})) == (
+        HTTPStatus.UNAUTHORIZED, FAILED, None, *NO_STORE)
+    assert answer(client.post(TOKEN_URL, {**cc, "client_id": app.client_id, "client_secret": "wrong"})) == (
+        HTTPStatus.UNAUTHORIZED, FAILED, None, *NO_STORE)
+    # RFC 6749 §5.2: a client that used the Authorization header gets a challenge for the scheme it used.
+    assert answer(client.post(TOKEN_URL, cc, HTTP_AUTHORIZATION=basic(app, "wrong"))) == (
+        HTTPStatus.UNAUTHORIZED, FAILED, 'Basic realm="authflows", charset="UTF-8"', *NO_STORE)
     assert client.post(TOKEN_URL, cc, HTTP_AUTHORIZATION=basic(app, app.secret)).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("path", ["/oauth/token", "/oauth/revoke", "/oauth/introspect", "/oauth/device/code"])
+def test_every_client_endpoint_answers_invalid_client_alike(client, make_client, path):
+    """The same refusal everywhere: 401, a description, no-store, and a Basic challenge for Basic."""
+    app = make_client("regular")
+    data = {"grant_type": "client_credentials", "token": "x"}
+    assert answer(client.post(path, data, HTTP_AUTHORIZATION=basic(app, "wrong"))) == (
+        HTTPStatus.UNAUTHORIZED, FAILED, 'Basic realm="authflows", charset="UTF-8"', *NO_STORE)
+    assert answer(client.post(path, {**data, "client_id": app.client_id, "client_secret": "wrong"})) == (
+        HTTPStatus.UNAUTHORIZED, FAILED, None, *NO_STORE)
+    malformed = client.post(path, data, HTTP_AUTHORIZATION="Basic %%%")
+    assert malformed.status_code == HTTPStatus.UNAUTHORIZED and malformed.json()["error"] == "invalid_client"
+    assert malformed["WWW-Authenticate"].startswith("Basic realm=")
 
 
 def test_a_wrong_secret_does_not_spend_the_code(client, authorize, make_client):

@@ -1,6 +1,7 @@
 """The login page: Django's LoginView with our template, ``login_hint`` and brute-force limits."""
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -9,12 +10,15 @@ from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.utils.decorators import method_decorator
 
 from ... import audit, ratelimit
-from ..throttle import client_ip
+from ..context import client_ip
 from .frames import no_framing
 
 
 def _username_key(request: HttpRequest) -> str:
-    return str(request.POST.get("username", ""))[:150].strip().lower()
+    """The username as the authentication backend compares it (Django's ``UsernameField`` applies NFKC, so
+    "ａlice" is "alice"), case-folded so that case variants share one counter; with the IP (see ``post``)."""
+    username = unicodedata.normalize("NFKC", str(request.POST.get("username", ""))[:150]).strip().casefold()
+    return f"{username}\n{client_ip(request)}"
 
 
 @method_decorator(no_framing, name="dispatch")
@@ -35,9 +39,13 @@ class LoginView(DjangoLoginView):
         return initial
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        for name, key in (("login_username", _username_key(request)), ("login_ip", client_ip(request))):
-            state = ratelimit.peek(name, key)
-            if state.exceeded:
+        """As Auth0's brute-force protection: a block per (username, IP) pair, and a limit per IP across
+        usernames, so that nobody can lock a user out from another address. Each attempt is counted before
+        the password is checked (one atomic increment per counter), so parallel guesses cannot all pass;
+        a successful login gives its attempt back."""
+        self._attempt = [("login_username", _username_key(request)), ("login_ip", client_ip(request))]
+        for (name, _key), state in zip(self._attempt, [ratelimit.hit(name, key) for name, key in self._attempt]):
+            if state.count > state.limit:
                 audit.event("login_locked", limit=name, ip=client_ip(request))
                 response = TemplateResponse(request, self.locked_template_name,
                                             {"retry_after": state.retry_after}, status=429)
@@ -46,13 +54,14 @@ class LoginView(DjangoLoginView):
         return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
-        ratelimit.hit("login_username", _username_key(self.request))
-        ratelimit.hit("login_ip", client_ip(self.request))
-        audit.event("login_failed", ip=client_ip(self.request))
+        if self.request.method == "POST":
+            audit.event("login_failed", ip=client_ip(self.request))
         return super().form_invalid(form)
 
     def form_valid(self, form: Any) -> HttpResponse:
-        ratelimit.reset("login_username", _username_key(self.request))
+        username_limit, ip_limit = self._attempt
+        ratelimit.reset(*username_limit)
+        ratelimit.give_back(*ip_limit)
         response = super().form_valid(form)
         audit.event("login_succeeded", user_id=self.request.user.pk, ip=client_ip(self.request))
         return response

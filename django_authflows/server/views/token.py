@@ -9,20 +9,18 @@ import time
 from cryptography.fernet import Fernet, InvalidToken
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from oauthlib.common import Request
-from oauthlib.oauth2.rfc6749.errors import InvalidClientError
 
 from ... import audit
 from ...conf import authflows_settings
 from ...presets import DEVICE_CODE
 from ...revocation import token_checksum
-from ..clients import authenticated_early, failure_logged, presented_credentials, presents_secret
+from .. import client_auth, throttle
+from ..context import RequestContext, context
 from ..core import BodyError, get_core
 from ..endpoint import ClientEndpoint
 from ..flows.device.polling import poll
 from ..flows.refresh import INVALID_REFRESH, ReusedWithinLeeway
 from ..responses import NO_STORE, json_error
-from ..throttle import check_client, claimed_client_id
 
 _SUCCESSOR = "authflows:successor:"
 #: The grants whose oauthlib handler authenticates a client that presents a secret right after checking
@@ -36,7 +34,7 @@ def log_token_response(request: HttpRequest, params: dict[str, str], status: int
         data = json.loads(body) if body else {}
     except ValueError:
         data = {}
-    fields = {"client_id": claimed_client_id(request, params)[:100] or None,
+    fields = {"client_id": client_auth.credentials(context(request, params)).client_id[:100] or None,
               "grant_type": str(params.get("grant_type", ""))[:80] or None, "status": status,
               "ip": request.META.get("REMOTE_ADDR")}
     if status == 200:
@@ -52,8 +50,11 @@ def _fernet() -> Fernet:
 
 
 class TokenView(ClientEndpoint):
-    """The token endpoint; every answer, errors included, is JSON. Client authentication is oauthlib's
-    (through our validator), so :meth:`ClientEndpoint.authenticated` is not used here."""
+    """The token endpoint; every answer, errors included, is JSON.
+
+    A client that presents a secret is authenticated (by :mod:`..client_auth`) before oauthlib's token
+    pipeline, at the point where oauthlib would do it, so a wrong secret is refused cheaply and spends nothing
+    the request carries; oauthlib's own hooks then read the same memoised result."""
 
     def post(self, request: HttpRequest) -> HttpResponse:
         core = get_core()
@@ -64,61 +65,57 @@ class TokenView(ClientEndpoint):
         if sum(key in ("resource", "audience") for key, _value in pairs) > 1:
             return json_error("invalid_target", "Ask for one API per request (audience or resource, once).")
         params = dict(pairs)
-        limited = check_client(request, params, count_request=True)
+        ctx = context(request, params)
+        creds = client_auth.credentials(ctx)
+        limited = throttle.refuse_failing(ctx, creds.client_id)
         if limited is not None:
             return limited
         if params.get("grant_type") == DEVICE_CODE:
             response = poll(request, params)
             log_token_response(request, params, response.status_code, response.content)
             return response
-        logged, early = failure_logged.set(False), authenticated_early.set(None)
+        early = self.authenticate_early(ctx, params)
+        if early is not None:
+            if not ctx.failure_logged:
+                log_token_response(request, params, early.status_code, early.content)
+            return early
         try:
-            refused = self.refuse_client(request, pairs, params)
-            if refused is None:
-                _uri, headers, body, status = core.create_token_response(request)
-            else:
-                headers, body, status = refused
+            _uri, headers, body, status = core.create_token_response(request)
         except ReusedWithinLeeway:
             return self.successor(params.get("refresh_token", ""))
-        finally:
-            already_logged = failure_logged.get()
-            failure_logged.reset(logged)
-            authenticated_early.reset(early)
-        if not (status == 401 and already_logged):  # client_authentication_failed says it, with the reason
-            log_token_response(request, params, status, body)
+        if status == 401:  # oauthlib's invalid_client, answered as every client endpoint answers it
+            response = client_auth.refusal(ctx)
+        else:
+            response = HttpResponse(body, status=status, content_type="application/json")
+            for key, value in {**headers, **NO_STORE}.items():
+                if key.lower() not in {"content-type", "location"}:
+                    response[key] = value
+        if not (status == 401 and ctx.failure_logged):  # client_authentication_failed says it, with the reason
+            log_token_response(request, params, response.status_code, response.content)
         if status == 200 and params.get("grant_type") == "refresh_token":
             self.remember_successor(params.get("refresh_token", ""), body)
-        response = HttpResponse(body, status=status, content_type="application/json")
-        for key, value in {**headers, **NO_STORE}.items():
-            if key.lower() not in {"content-type", "location"}:
-                response[key] = value
         return response
 
     @staticmethod
-    def refuse_client(request: HttpRequest, pairs: list[tuple[str, str]],
-                      params: dict[str, str]) -> tuple[dict[str, str], str, int] | None:
-        """A client that presents a wrong secret gets oauthlib's own ``invalid_client`` answer without
-        oauthlib's whole token pipeline first: the same validator method decides, on the request
-        oauthlib would build, at the point where oauthlib would ask it. None: let oauthlib answer."""
+    def authenticate_early(ctx: RequestContext, params: dict[str, str]) -> HttpResponse | None:
+        """Authenticate a client that presents a secret before oauthlib does, and count the request against
+        the client's token limit (per client once authenticated; per client and IP for public clients).
+        None: go on to oauthlib."""
+        creds = client_auth.credentials(ctx)
         grant_type = params.get("grant_type")
         if grant_type not in _CHECKED_BEFORE_CLIENT:
-            return None
+            return None  # oauthlib answers unsupported_grant_type first
         needed = _CHECKED_BEFORE_CLIENT[grant_type]
         if needed is not None and params.get(needed) is None:  # oauthlib answers invalid_request first
             return None
-        authorization = request.META.get("HTTP_AUTHORIZATION", "")
-        if not presents_secret(authorization, params.get("client_secret")):
-            return None  # public clients, and clients without credentials: oauthlib's rules
-        core = get_core()
-        oauth_request = Request(core._get_escaped_full_path(request), "POST", pairs,
-                                {"HTTP_AUTHORIZATION": authorization, "REMOTE_ADDR": request.META.get("REMOTE_ADDR", "")})
-        presented = presented_credentials(oauth_request)
-        if core.server.request_validator.authenticate_client(oauth_request):
-            # oauthlib asks again, on the request it builds from the same Django request
-            authenticated_early.set((presented, oauth_request.client, oauth_request.authflows_auth_method))
-            return None
-        error = InvalidClientError(request=oauth_request)
-        return error.headers, error.json, error.status_code  # post() adds NO_STORE, as to oauthlib's answers
+        if creds.method == client_auth.NONE:
+            return throttle.count_token_request(ctx, creds.client_id, authenticated=False)
+        if creds.method not in client_auth.SECRET_METHODS:
+            return None  # no client named: oauthlib's answer
+        auth = client_auth.authenticate(ctx)
+        if not auth.ok:
+            return client_auth.refusal(ctx)
+        return throttle.count_token_request(ctx, auth.client.client_id, authenticated=True)
 
     @staticmethod
     def remember_successor(refresh_token: str, body: str) -> None:

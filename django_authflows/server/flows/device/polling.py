@@ -16,7 +16,8 @@ from .... import presets
 from ... import audience
 from ...issuance import issue_tokens
 from ...responses import NO_STORE, json_error
-from ...endpoint import authenticate_request
+from ... import client_auth
+from ...context import context
 
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: "the interval MUST be increased by 5 seconds"
 
@@ -24,9 +25,11 @@ SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: "the interval MUST be increased by 5 secon
 def poll(request: HttpRequest, params: dict[str, str]) -> HttpResponse:
     if "device" not in authflows_settings.FLOWS:
         return json_error("unsupported_grant_type", "The device flow is not enabled.")
-    client = authenticate_request(request, params)
-    if client is None:
-        return json_error("invalid_client", "Client authentication failed.", status=401)
+    ctx = context(request, params)
+    auth = client_auth.authenticate(ctx)
+    if not auth.ok:
+        return client_auth.refusal(ctx)
+    client = auth.client
     if not client.has_grant(presets.DEVICE_CODE):
         return json_error("unauthorized_client", "This application does not have the device code grant.")
     device_code = params.get("device_code")
