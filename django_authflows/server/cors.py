@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from corsheaders.signals import check_request_enabled
-from django.dispatch import receiver
 from django.http import HttpRequest
 
 CORS_PATHS = re.compile(r"(^|/)(oauth/token|oauth/revoke|oauth/device/code|userinfo|\.well-known/[\w.-]+)/?$")
@@ -21,8 +19,13 @@ def origin_registered(origin: str) -> bool:
     return any(origin in app.allowed_origins.split() for app in candidates.only("allowed_origins"))
 
 
-@receiver(check_request_enabled, dispatch_uid="authflows_cors")
 def cors_allow_registered_origins(sender: Any, request: HttpRequest, **kwargs: Any) -> bool:
     if not CORS_PATHS.search(request.path):
         return False
     return origin_registered(request.headers.get("Origin", ""))
+
+
+def connect() -> None:
+    from corsheaders.signals import check_request_enabled
+
+    check_request_enabled.connect(cors_allow_registered_origins, dispatch_uid="authflows_cors")
