@@ -192,6 +192,31 @@ def test_logout_with_a_forged_hint(logged_in, make_client):
     assert response.status_code == HTTPStatus.BAD_REQUEST and "Location" not in response
 
 
+@pytest.mark.parametrize("param", ["returnTo", "post_logout_redirect_uri"])
+def test_logout_to_a_url_without_client_id_says_client_id_is_missing(logged_in, make_client, param):
+    """Logout URLs are registered per application: without client_id (or id_token_hint) there is nothing
+    to check the URL against, and the page says so instead of calling the URL unregistered."""
+    make_client("regular", logout_urls=["https://client.example.test/bye"])
+    response = logged_in.get("/v2/logout", {param: "https://client.example.test/bye"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST and "Location" not in response
+    assert response.context["error"] == "client_id is missing: send the application's client_id with the logout URL."
+    assert b"not a registered logout URL" not in response.content
+    assert "_auth_user_id" not in logged_in.session
+
+
+def test_logout_with_an_unknown_client_id(logged_in):
+    response = logged_in.get("/v2/logout", {"client_id": "nope", "returnTo": "https://client.example.test/bye"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST and "Location" not in response
+    assert response.context["error"] == "The client_id is not a known application."
+    assert "_auth_user_id" not in logged_in.session
+
+
+def test_logout_without_a_url_needs_no_client_id(logged_in):
+    response = logged_in.get("/v2/logout")
+    assert response.status_code == HTTPStatus.OK and response.context["error"] is None
+    assert "_auth_user_id" not in logged_in.session
+
+
 # -- consent management ---------------------------------------------------------------------------
 def test_authorized_apps_page_revokes_an_application(client, logged_in, spa_tokens):
     app, first = spa_tokens()
