@@ -76,6 +76,8 @@ def is_preflight(request: HttpRequest) -> bool:
 
 def decide(request: HttpRequest) -> bool:
     origin = request.headers.get("Origin", "")
+    if not origin:  # not a cross-origin request: nothing to parse or look up
+        return False
     path = request.path
     if PUBLIC_PATHS.search(path):
         return origin_registered(origin)
