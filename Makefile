@@ -8,7 +8,7 @@ BASE   := http://$(HOST):$(PORT)
 DEMO_DB ?= $(CURDIR)/demo.sqlite3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test install install-test chromium wrk bench clean
+.PHONY: demo test lint-imports install install-test chromium wrk bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,11 @@ demo: install
 	@echo
 	SQLITE_PATH=$(DEMO_DB) AUTHFLOWS_ISSUER=$(BASE)/ $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
-test: install-test chromium
+# The layering contracts of pyproject.toml ([tool.importlinter]); `make test` runs them before pytest.
+lint-imports: install-test
+	$(BIN)/lint-imports --no-cache --no-logo
+
+test: install-test chromium lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@# The database-facing suites again on PostgreSQL (127.0.0.1:5432, as CI runs it).
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \

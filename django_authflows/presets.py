@@ -1,4 +1,5 @@
-"""Application types: the one place that knows what regular, spa, native and m2m mean."""
+"""Application types: the one place that knows what regular, spa, native and m2m mean (grants, client type,
+PKCE, URL rules). No models here: :mod:`django_authflows.applications` creates and changes applications."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -99,7 +100,7 @@ def check_grants(app_type: str, grants: list[str]) -> None:
         )
 
 
-# -- the service layer the admin and the CLI share -------------------------------------------------
+# -- what each type may register (pure rules; the admin, the CLI and the model's clean() apply them) --
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
@@ -140,67 +141,3 @@ def check_callbacks(grants: list[str], callbacks: list[str]) -> None:
     """Browser flows redirect to a registered callback, so they need one (RFC 6749 §3.1.2.2)."""
     if set(grants) & {AUTHORIZATION_CODE, IMPLICIT} and not callbacks:
         raise ValueError("Browser flows (authorization code, implicit) need at least one callback URL.")
-
-
-def create_application(app_type: str, *, name: str, grants: list[str] | None = None,
-                       callbacks: list[str] = (), origins: list[str] = (), logout_urls: list[str] = (),
-                       first_party: bool = True, user: object = None) -> tuple[object, str | None]:
-    """Create an application from its type; returns (application, plaintext secret or None). The
-    secret is returned once and stored only hashed."""
-    from . import hashing
-    from .models import Application
-
-    preset = get_preset(app_type)
-    grant_list = normalise_grants(list(grants)) if grants else list(preset.default_grants)
-    check_grants(app_type, grant_list)
-    if not name.strip():
-        raise ValueError("An application needs a name.")
-    callbacks = [validate_url(u, kind="Callback URL", app_type=app_type) for u in callbacks if u.strip()]
-    check_callbacks(grant_list, callbacks)
-    secret = hashing.generate_client_secret() if preset.confidential else None
-    app = Application(
-        name=name.strip(), app_type=app_type, grant_types=grant_list, first_party=first_party,
-        redirect_uris=" ".join(callbacks),
-        allowed_origins=" ".join(validate_origin(o) for o in origins if o.strip()),
-        post_logout_redirect_uris=" ".join(
-            validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip()),
-        client_secret=secret or "", user=user,
-    )
-    app.save()
-    return app, secret
-
-
-def rotate_secret(app: object) -> str:
-    """A new secret for a confidential application; the old one stops working at once."""
-    from . import hashing
-
-    if not app.preset.confidential:  # type: ignore[attr-defined]
-        raise ValueError("Public applications have no client secret.")
-    secret = hashing.generate_client_secret()
-    app.client_secret = secret  # type: ignore[attr-defined]
-    app.save(update_fields=["client_secret", "updated"])  # type: ignore[attr-defined]
-    return secret
-
-
-def update_application(app: object, *, name: str, grants: list[str], callbacks: list[str] = (),
-                       origins: list[str] = (), logout_urls: list[str] = (), first_party: bool = True,
-                       can_introspect: bool = False) -> object:
-    """Change an application's settings under create_application's rules; its type, client_id and
-    secret stay (rotate_secret changes the secret)."""
-    app_type = app.app_type  # type: ignore[attr-defined]
-    grant_list = normalise_grants(list(grants))
-    if not grant_list:
-        raise ValueError("An application needs at least one grant type.")
-    check_grants(app_type, grant_list)
-    if not name.strip():
-        raise ValueError("An application needs a name.")
-    callbacks = [validate_url(u, kind="Callback URL", app_type=app_type) for u in callbacks if u.strip()]
-    check_callbacks(grant_list, callbacks)
-    app.name, app.grant_types = name.strip(), grant_list  # type: ignore[attr-defined]
-    app.redirect_uris = " ".join(callbacks)  # type: ignore[attr-defined]
-    app.allowed_origins = " ".join(validate_origin(o) for o in origins if o.strip())  # type: ignore[attr-defined]
-    app.post_logout_redirect_uris = " ".join(  # type: ignore[attr-defined]
-        validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip())
-    app.first_party, app.can_introspect = first_party, can_introspect  # type: ignore[attr-defined]
-    app.save()  # type: ignore[attr-defined]
-    return app

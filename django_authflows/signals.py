@@ -1,9 +1,8 @@
-"""Signals (past tense; arguments are objects or ids, never tokens, codes or secrets) and receivers."""
+"""Signals (past tense; arguments are objects or ids, never tokens, codes or secrets) and the admin audit
+receiver. Receivers are connected by ``AuthflowsConfig.ready()``, never by importing a module."""
 from __future__ import annotations
 
 from django.dispatch import Signal
-
-from .server import cors, session  # noqa: F401  (connects their receivers)
 
 #: consent_granted(sender, user, application, audience, scopes)
 consent_granted = Signal()

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core.cache import cache
 
-from django_authflows import presets, ratelimit, registry
+from django_authflows import applications, presets, ratelimit, registry
 from django_authflows.apis import create_api
 from django_authflows.resource.bearer import verified
 from django_authflows.resource.keys import key_cache
@@ -59,7 +59,7 @@ def make_client(db: Any) -> Callable[..., Any]:
         kwargs.setdefault("name", f"{app_type} app {next(counter)}")
         if app_type != presets.M2M:
             kwargs.setdefault("callbacks", ["https://client.example.test/callback"])
-        app, secret = presets.create_application(app_type, **kwargs)
+        app, secret = applications.create_application(app_type, **kwargs)
         app.secret = secret
         return app
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from django_authflows import presets, registry
+from django_authflows import applications, presets, registry
 from django_authflows.apis import create_client_grant
 from django_authflows.models import Application, ClientGrant
 
@@ -53,7 +53,7 @@ def test_a_second_grant_reads_neither_the_application_nor_the_client_grant(clien
 
 def test_a_rotated_secret_stops_working_on_the_next_request(client: Any, m2m: Any) -> None:
     assert grant(client, m2m).status_code == 200
-    new = presets.rotate_secret(Application.objects.get(pk=m2m.pk))
+    new = applications.rotate_secret(Application.objects.get(pk=m2m.pk))
     assert grant(client, m2m).status_code == 401
     assert grant(client, m2m, new).status_code == 200
 

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from .. import applications as app_service
 from .. import presets
 from ..models import Application
 from . import forms
@@ -115,7 +116,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra)
 
     def rotate_secret_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Confirm, rotate with presets.rotate_secret, then show the new secret once."""
+        """Confirm, rotate with app_service.rotate_secret, then show the new secret once."""
         app = self._object_or_404(request, object_id)
         if not self.has_change_permission(request, app):
             raise PermissionDenied
@@ -130,7 +131,7 @@ class ApplicationAdmin(admin.ModelAdmin):
                                  "given the new one."),
                               _t("Tokens already issued stay valid until they expire.")],
                 submit=_t("Yes, rotate the secret"), cancel_url=self._url("change", app))
-        secret = presets.rotate_secret(app)
+        secret = app_service.rotate_secret(app)
         self.log_change(request, app, _t("Rotated the client secret."))
         request.session[SECRET_SESSION_KEY % app.pk] = secret
         return HttpResponseRedirect(self._url("secret", app))
@@ -185,7 +186,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         if change:
             return form.save(commit=False)
         data = form.cleaned_data
-        app, secret = presets.create_application(
+        app, secret = app_service.create_application(
             form.app_type, name=data["name"], grants=data["grants"], callbacks=data.get("callbacks", []),
             origins=data.get("origins", []), logout_urls=data.get("logout_urls", []))
         if secret:
@@ -193,14 +194,14 @@ class ApplicationAdmin(admin.ModelAdmin):
         return app
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        if change:  # a new one was saved whole by presets.create_application (no many-to-many fields, no inlines)
+        if change:  # a new one was saved whole by app_service.create_application (no many-to-many fields, no inlines)
             super().save_related(request, form, formsets, change)
 
     def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
         if not change:
-            return  # saved by presets.create_application in save_form
+            return  # saved by app_service.create_application in save_form
         data = form.cleaned_data
-        presets.update_application(
+        app_service.update_application(
             obj, name=data["name"], grants=data["grants"],
             callbacks=data.get("callbacks", obj.redirect_uri_list), origins=data.get("origins", obj.origin_list),
             logout_urls=data.get("logout_urls", obj.logout_url_list),

@@ -1,4 +1,4 @@
-"""Admin forms: every value is checked by the service layer (presets, apis), errors shown on the field."""
+"""Admin forms: every value is checked by the rules of presets and apis, errors shown on the field."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -135,7 +135,7 @@ class ApplicationFormBase(forms.ModelForm):
 
 
 class ApplicationCreateForm(ApplicationFormBase):
-    """Step two of "Add application"; the admin saves it through presets.create_application."""
+    """Step two of "Add application"; the admin saves it through app_service.create_application."""
 
     class Meta:
         model = Application
@@ -143,7 +143,7 @@ class ApplicationCreateForm(ApplicationFormBase):
 
 
 class ApplicationChangeForm(ApplicationFormBase):
-    """The settings of an existing application; saved through presets.update_application. The client
+    """The settings of an existing application; saved through app_service.update_application. The client
     secret is not a field: it is stored hashed and only "Rotate secret" changes it."""
 
     class Meta:

@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from . import client_auth, throttle
 from .context import context
-from .core import BodyError, parse_body
+from .core import BodyError, get_core
 from .responses import json_error
 
 
@@ -33,7 +33,7 @@ class ClientEndpoint(View):
     def authenticated(self, request: HttpRequest) -> tuple[dict[str, str], Any] | HttpResponse:
         """(params, client) for a well-formed request from an authenticated client, else the error."""
         try:
-            pairs = parse_body(request)
+            pairs = get_core().extract_body(request)  # memoised: the CORS check may have parsed it
         except BodyError as exc:
             return json_error("invalid_request", str(exc))
         params = dict(pairs)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from django_authflows import apis, presets
+from django_authflows import apis, applications, presets
 from django_authflows.models import Api, Application
 
 from .secrets import demo_secret
@@ -97,7 +97,7 @@ def seed_app(spec: AppSpec, api: Api) -> tuple[Application, str | None, bool]:
     app = Application.objects.filter(client_id=spec.client_id).first()
     created = app is None
     if created:
-        app, _ = presets.create_application(spec.app_type, name=spec.name, grants=spec.grants or None,
+        app, _ = applications.create_application(spec.app_type, name=spec.name, grants=spec.grants or None,
                                             callbacks=spec.callbacks, origins=spec.origins,
                                             logout_urls=spec.logout_urls)
         app.client_id = spec.client_id

@@ -95,9 +95,9 @@ def test_a_key_rotated_through_one_is_served_by_both(pair):
 def test_a_secret_rotated_in_another_process_is_refused_by_both_at_once(pair):
     one, two = pair
     created = one.manage("shell", "-c", (
-        "from django_authflows import presets; from django_authflows.apis import create_client_grant;"
+        "from django_authflows import applications; from django_authflows.apis import create_client_grant;"
         "from django_authflows.models import Api;"
-        "app, secret = presets.create_application('m2m', name='Rotated job');"
+        "app, secret = applications.create_application('m2m', name='Rotated job');"
         f"create_client_grant(app, Api.objects.get(identifier='{AUD}'), []);"
         "print(app.client_id, secret)")).split()
     client_id, old = created[-2], created[-1]
@@ -108,7 +108,7 @@ def test_a_secret_rotated_in_another_process_is_refused_by_both_at_once(pair):
 
     assert [token(one, old), token(two, old)] == [200, 200]  # both processes now hold the application
     new = two.manage("shell", "-c", (
-        "from django_authflows import presets; from django_authflows.models import Application;"
-        f"print(presets.rotate_secret(Application.objects.get(client_id='{client_id}')))")).split()[-1]
+        "from django_authflows import applications; from django_authflows.models import Application;"
+        f"print(applications.rotate_secret(Application.objects.get(client_id='{client_id}')))")).split()[-1]
     assert [token(one, old), token(two, old)] == [401, 401]
     assert [token(one, new), token(two, new)] == [200, 200]

@@ -76,6 +76,31 @@ def test_redirect_uri_must_match_at_the_token_endpoint(client, authorize, make_c
     assert response.json()["error"] == "invalid_grant"
 
 
+def test_redirect_uri_sent_to_authorize_is_required_at_the_token_endpoint(client, authorize, make_client):
+    """RFC 6749 §4.1.3: leaving it out is refused even when the client has one registered URI (oauthlib would
+    fill in that default and accept)."""
+    app = make_client("regular")
+    code = query(authorize(app)["Location"])["code"]
+    data = {"grant_type": "authorization_code", "code": code, "client_id": app.client_id,
+            "client_secret": app.secret}
+    response = client.post(TOKEN_URL, data)
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["error"] == "invalid_grant"
+
+
+def test_redirect_uri_omitted_at_authorize_may_be_omitted_at_the_token_endpoint(client, logged_in, make_client):
+    """RFC 6749 §4.1.3 requires it at the token endpoint only when /authorize had it (plain OAuth 2.0, one URI)."""
+    app = make_client("regular")
+    url = f"/authorize?response_type=code&client_id={app.client_id}&scope=profile&state=s"
+    response = logged_in.post(url, {"allow": "1"})
+    assert response.status_code == HTTPStatus.FOUND, response.content
+    code = query(response["Location"])["code"]
+    data = {"grant_type": "authorization_code", "code": code, "client_id": app.client_id,
+            "client_secret": app.secret}
+    response = client.post(TOKEN_URL, data)
+    assert response.status_code == HTTPStatus.OK, response.content
+
+
 def test_expired_code_is_refused(client, authorize, make_client, settings):
     settings.AUTHFLOWS = {**settings.AUTHFLOWS, "LIFETIMES": {"authorization_code": 0}}
     app = make_client("regular")

@@ -81,13 +81,22 @@ def test_revocation_of_unknown_or_foreign_tokens_is_200_and_harmless(client, m2m
 @pytest.mark.parametrize("data,auth,error,status", [
     ({"token": "x"}, None, "invalid_client", 401),
     ({}, "ok", "invalid_request", 400),
-    ({"token": "x", "token_type_hint": "bogus"}, "ok", "unsupported_token_type", 400),
 ])
 def test_revocation_errors(client, m2m, data, auth, error, status):
     app = m2m()
     headers = {"HTTP_AUTHORIZATION": basic(app)} if auth else {}
     response = client.post("/oauth/revoke", data, **headers)
     assert response.status_code == status and response.json()["error"] == error
+
+
+@pytest.mark.parametrize("hint", ["bogus", "refresh_token", ""])
+def test_revocation_ignores_an_unknown_or_wrong_token_type_hint(client, m2m, hint):
+    """RFC 7009 §2.1: the hint is only an optimisation; the server searches every token type."""
+    app = m2m()
+    token = cc_token(client, app)
+    response = client.post("/oauth/revoke", {"token": token, "token_type_hint": hint}, HTTP_AUTHORIZATION=basic(app))
+    assert response.status_code == HTTPStatus.OK and response.content == b""
+    assert api(client, token).status_code == HTTPStatus.UNAUTHORIZED
 
 
 # -- introspection ----------------------------------------------------------------------------------
@@ -119,6 +128,16 @@ def test_introspection_needs_client_authentication_and_post(client, m2m, make_cl
     spa = make_client("spa")
     assert client.post("/oauth/introspect", {"token": token, "client_id": spa.client_id}).status_code == 401
     assert client.get("/oauth/introspect", {"token": token}).status_code == HTTPStatus.METHOD_NOT_ALLOWED
+
+
+@pytest.mark.parametrize("hint", ["bogus", "refresh_token"])
+def test_introspection_ignores_an_unknown_or_wrong_token_type_hint(client, m2m, hint):
+    """RFC 7662 §2.1: an unknown hint, or one naming the wrong type, still finds the token."""
+    app = m2m()
+    token = cc_token(client, app)
+    body = client.post("/oauth/introspect", {"token": token, "token_type_hint": hint},
+                       HTTP_AUTHORIZATION=basic(app)).json()
+    assert body["active"] is True and body["client_id"] == app.client_id
 
 
 def test_introspect_refresh_token(client, spa_tokens, make_client):
@@ -171,6 +190,31 @@ def test_logout_with_a_forged_hint(logged_in, make_client):
     response = logged_in.get("/v2/logout", {"id_token_hint": "a.b.c", "client_id": app.client_id,
                                             "post_logout_redirect_uri": "https://client.example.test/bye"})
     assert response.status_code == HTTPStatus.BAD_REQUEST and "Location" not in response
+
+
+@pytest.mark.parametrize("param", ["returnTo", "post_logout_redirect_uri"])
+def test_logout_to_a_url_without_client_id_says_client_id_is_missing(logged_in, make_client, param):
+    """Logout URLs are registered per application: without client_id (or id_token_hint) there is nothing
+    to check the URL against, and the page says so instead of calling the URL unregistered."""
+    make_client("regular", logout_urls=["https://client.example.test/bye"])
+    response = logged_in.get("/v2/logout", {param: "https://client.example.test/bye"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST and "Location" not in response
+    assert response.context["error"] == "client_id is missing: send the application's client_id with the logout URL."
+    assert b"not a registered logout URL" not in response.content
+    assert "_auth_user_id" not in logged_in.session
+
+
+def test_logout_with_an_unknown_client_id(logged_in):
+    response = logged_in.get("/v2/logout", {"client_id": "nope", "returnTo": "https://client.example.test/bye"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST and "Location" not in response
+    assert response.context["error"] == "The client_id is not a known application."
+    assert "_auth_user_id" not in logged_in.session
+
+
+def test_logout_without_a_url_needs_no_client_id(logged_in):
+    response = logged_in.get("/v2/logout")
+    assert response.status_code == HTTPStatus.OK and response.context["error"] is None
+    assert "_auth_user_id" not in logged_in.session
 
 
 # -- consent management ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from ... import apis as api_service
+from ... import applications as app_service
 from ... import presets
 from ...models import Api, Application, ClientGrant, SigningKey
 
@@ -131,7 +132,7 @@ class Command(BaseCommand):
     # -- apps ------------------------------------------------------------------------------------
     def apps_create(self, o: dict[str, Any]) -> None:
         with transaction.atomic():
-            app, secret = presets.create_application(
+            app, secret = app_service.create_application(
                 o["type"], name=o["name"], grants=_csv(o["grants"]) or None, callbacks=_csv(o["callbacks"]),
                 origins=_csv(o["origins"]), logout_urls=_csv(o["logout_urls"]), first_party=not o["third_party"])
             if o["api"]:
@@ -159,7 +160,7 @@ class Command(BaseCommand):
 
     def apps_rotate_secret(self, o: dict[str, Any]) -> None:
         app = Application.objects.get(client_id=o["client_id"])
-        secret = presets.rotate_secret(app)
+        secret = app_service.rotate_secret(app)
         self.emit({"client_id": app.client_id, "client_secret": secret}, o)
 
     # -- apis ------------------------------------------------------------------------------------

@@ -97,6 +97,9 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
                              request: Request, *args: Any, **kwargs: Any) -> bool:
         """RFC 6749 §4.1.3: identical to the one sent to /authorize, when one was sent."""
         grant = _grant_for(request, code)
+        # oauthlib fills in the client's one registered URI when the token request has none, and says so.
+        if getattr(request, "using_default_redirect_uri", False):
+            redirect_uri = None
         if redirect_uri is None:
             matches = not getattr(request, "authflows_redirect_uri_sent", True)
         else:

@@ -31,6 +31,7 @@ class IntrospectView(ClientEndpoint):
         token = params.get("token")
         if not token:
             return json_error("invalid_request", "token is required.")
+        # RFC 7662 §2.1: token_type_hint is not read; both types are always searched, so no hint can mislead.
         body = self.access_token(request, token, client) or self.refresh_token(token, client) or INACTIVE
         response = JsonResponse(body)
         for key, value in NO_STORE.items():

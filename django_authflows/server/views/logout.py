@@ -59,6 +59,12 @@ class LogoutView(View):
                 client_id = hinted
         if client_id and error is None:
             app = get_application_model().objects.filter(client_id=client_id).first()
+            if app is None and target:
+                error = "The client_id is not a known application."
+        elif target and error is None:
+            # Logout URLs are registered per application (OIDC RP-Initiated Logout §2 needs client_id or
+            # id_token_hint with post_logout_redirect_uri): name what is missing, not the URL.
+            error = "client_id is missing: send the application's client_id with the logout URL."
         audit.event("logout", user_id=getattr(request.user, "pk", None), client_id=app.client_id if app else None,
                     followed=bool(target and app is not None and target in app.logout_url_list))
         logout(request)
@@ -66,7 +72,10 @@ class LogoutView(View):
             state = params.get("state") if "post_logout_redirect_uri" in params else None
             return OAuthRedirect(_with_state(target, state))
         refused = target if target else None
-        if refused and error is None:
-            error = "That address is not a registered logout URL of the application, so you stay here."
+        if refused and error is None:  # a known application, and a URL it did not register
+            return TemplateResponse(request, self.template_name, {
+                "refused_url": refused,
+                "error": "That address is not a registered logout URL of the application, so you stay here."},
+                status=400 if hint else 200)
         return TemplateResponse(request, self.template_name, {"refused_url": refused, "error": error},
-                                status=400 if error and hint else 200)
+                                status=400 if error else 200)

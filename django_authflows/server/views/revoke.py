@@ -21,9 +21,7 @@ class RevokeView(ClientEndpoint):
         token = params.get("token")
         if not token:
             return json_error("invalid_request", "token is required.")
-        hint = params.get("token_type_hint")
-        if hint not in (None, "access_token", "refresh_token"):
-            return json_error("unsupported_token_type", "token_type_hint must be access_token or refresh_token.")
+        # RFC 7009 §2.1: token_type_hint is only a hint; an unknown one is ignored and every type is searched.
         checksum = token_checksum(token)
         refresh = (get_refresh_token_model().objects.filter(token_checksum=checksum, application=client)
                    .order_by("-created").first())

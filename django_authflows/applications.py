@@ -1,0 +1,65 @@
+"""Applications: the create / change / rotate-secret service the admin, the CLI and the demo share, under
+the rules of :mod:`django_authflows.presets` (RFC 6749 §2: client types and registration)."""
+from __future__ import annotations
+
+from . import hashing, presets
+from .models import Application
+
+
+def create_application(app_type: str, *, name: str, grants: list[str] | None = None,
+                       callbacks: list[str] = (), origins: list[str] = (), logout_urls: list[str] = (),
+                       first_party: bool = True, user: object = None) -> tuple[Application, str | None]:
+    """Create an application from its type; returns (application, plaintext secret or None). The
+    secret is returned once and stored only hashed."""
+    preset = presets.get_preset(app_type)
+    grant_list = presets.normalise_grants(list(grants)) if grants else list(preset.default_grants)
+    presets.check_grants(app_type, grant_list)
+    if not name.strip():
+        raise ValueError("An application needs a name.")
+    callbacks = [presets.validate_url(u, kind="Callback URL", app_type=app_type) for u in callbacks if u.strip()]
+    presets.check_callbacks(grant_list, callbacks)
+    secret = hashing.generate_client_secret() if preset.confidential else None
+    app = Application(
+        name=name.strip(), app_type=app_type, grant_types=grant_list, first_party=first_party,
+        redirect_uris=" ".join(callbacks),
+        allowed_origins=" ".join(presets.validate_origin(o) for o in origins if o.strip()),
+        post_logout_redirect_uris=" ".join(
+            presets.validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip()),
+        client_secret=secret or "", user=user,
+    )
+    app.save()
+    return app, secret
+
+
+def rotate_secret(app: Application) -> str:
+    """A new secret for a confidential application; the old one stops working at once."""
+    if not app.preset.confidential:
+        raise ValueError("Public applications have no client secret.")
+    secret = hashing.generate_client_secret()
+    app.client_secret = secret
+    app.save(update_fields=["client_secret", "updated"])
+    return secret
+
+
+def update_application(app: Application, *, name: str, grants: list[str], callbacks: list[str] = (),
+                       origins: list[str] = (), logout_urls: list[str] = (), first_party: bool = True,
+                       can_introspect: bool = False) -> Application:
+    """Change an application's settings under create_application's rules; its type, client_id and
+    secret stay (:func:`rotate_secret` changes the secret)."""
+    app_type = app.app_type
+    grant_list = presets.normalise_grants(list(grants))
+    if not grant_list:
+        raise ValueError("An application needs at least one grant type.")
+    presets.check_grants(app_type, grant_list)
+    if not name.strip():
+        raise ValueError("An application needs a name.")
+    callbacks = [presets.validate_url(u, kind="Callback URL", app_type=app_type) for u in callbacks if u.strip()]
+    presets.check_callbacks(grant_list, callbacks)
+    app.name, app.grant_types = name.strip(), grant_list
+    app.redirect_uris = " ".join(callbacks)
+    app.allowed_origins = " ".join(presets.validate_origin(o) for o in origins if o.strip())
+    app.post_logout_redirect_uris = " ".join(
+        presets.validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip())
+    app.first_party, app.can_introspect = first_party, can_introspect
+    app.save()
+    return app
