@@ -14,9 +14,10 @@ class AuthflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, registry, signals  # noqa: F401  (registers checks and receivers)
+        from . import checks, lifecycle, registry, signals  # noqa: F401  (registers checks and receivers)
 
         registry.connect()
+        lifecycle.connect()
 
         if self.apps.is_installed("django.contrib.admin"):
             signals.connect_admin_audit()
