@@ -99,6 +99,11 @@ class AuthflowsSettings:
         return _user_settings().get("KEY_ENCRYPTION_SECRET") or settings.SECRET_KEY
 
     @_setting
+    def KEY_ENCRYPTION_SECRET_FALLBACKS(self) -> tuple[str, ...]:
+        """Earlier values of KEY_ENCRYPTION_SECRET: keys they encrypted still decrypt (as SECRET_KEY_FALLBACKS)."""
+        return tuple(_user_settings().get("KEY_ENCRYPTION_SECRET_FALLBACKS", ()))
+
+    @_setting
     def ADAPTER(self) -> Any:
         return _import_cached(_user_settings().get("ADAPTER", "django_authflows.adapter.DefaultAdapter"))
 
@@ -131,7 +136,7 @@ authflows_settings = AuthflowsSettings()
 
 
 def _reload(*, setting: str, **kwargs: Any) -> None:
-    if setting in ("AUTHFLOWS", "SECRET_KEY"):
+    if setting in ("AUTHFLOWS", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
         _computed.clear()
         _import_cached.cache_clear()
 

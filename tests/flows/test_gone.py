@@ -160,3 +160,58 @@ def test_unknown_client_ids_and_audiences_leave_only_short_keys(client, db):
     assert len(keys) == 40  # misses are still remembered: a wrong client_id costs what a wrong secret costs
     longest = max(len(part) for key in keys for part in key if isinstance(part, (str, bytes)))
     assert longest <= 16
+
+
+# -- keys encrypted under a rotated secret ----------------------------------------------------------
+OLD_SECRET = "test-secret-key-not-for-production-0123456789"
+
+
+def restart():
+    """What a new process knows: nothing decrypted yet."""
+    from django_authflows.server import keys
+
+    keys._signers.clear()
+    keys.forget_cached_keys()
+
+
+def test_rotating_secret_key_with_a_fallback_keeps_tokens_coming(client, m2m, settings):
+    app = m2m()
+    assert cc(client, app).status_code == HTTPStatus.OK  # the keys are created, encrypted under SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-secret-key-" + "x" * 40, [OLD_SECRET]
+    restart()
+    answer = cc(client, app)  # the client secret (HMAC under SECRET_KEY) verifies through the fallback too
+    assert answer.status_code == HTTPStatus.OK, answer.content
+    assert api_call(client, answer.json()["access_token"]).status_code == HTTPStatus.OK
+
+
+def test_key_encryption_secret_fallbacks_and_rotation_reencrypts(client, m2m, settings):
+    from django_authflows.models import SigningKey
+
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "KEY_ENCRYPTION_SECRET": "first-encryption-secret"}
+    app = m2m()
+    assert cc(client, app).status_code == HTTPStatus.OK
+    before = dict(SigningKey.objects.values_list("kid", "private_key"))
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "KEY_ENCRYPTION_SECRET": "second-encryption-secret",
+                          "KEY_ENCRYPTION_SECRET_FALLBACKS": ["first-encryption-secret"]}
+    restart()
+    assert cc(client, app).status_code == HTTPStatus.OK
+    call_command("authflows", "keys", "rotate")  # new keys under the new secret, old ones encrypted again
+    after = dict(SigningKey.objects.values_list("kid", "private_key"))
+    assert all(after[kid] != token for kid, token in before.items() if kid in after)
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "KEY_ENCRYPTION_SECRET_FALLBACKS": []}  # the old secret retired
+    restart()
+    answer = cc(client, app)
+    assert answer.status_code == HTTPStatus.OK, answer.content
+    assert api_call(client, answer.json()["access_token"]).status_code == HTTPStatus.OK
+
+
+def test_without_the_old_secret_the_error_names_the_fallback_settings(client, m2m, settings):
+    app = m2m()
+    assert cc(client, app).status_code == HTTPStatus.OK
+    settings.SECRET_KEY = "a-new-secret-key-" + "y" * 40
+    restart()
+    from django_authflows.models import SigningKey
+    from django_authflows.server import keys
+
+    with pytest.raises(RuntimeError, match="KEY_ENCRYPTION_SECRET_FALLBACKS"):
+        keys.load_signer(SigningKey.objects.filter(state=SigningKey.ACTIVE).first())
