@@ -124,6 +124,12 @@ class AuthflowsSettings:
         return _user_settings().get("REMOTE_JWKS_URI") or None
 
     @_setting
+    def JWKS_MAX_STALE(self) -> int:
+        """Resource server: a key deleted at the server stops being trusted within this many seconds,
+        even while the key set cannot be fetched."""
+        return int(_user_settings().get("JWKS_MAX_STALE", 600))
+
+    @_setting
     def AUDIENCE(self) -> str | None:
         """Resource-server side: the API identifier this project's protected views accept."""
         return _user_settings().get("AUDIENCE") or None
