@@ -14,13 +14,14 @@ class AuthflowsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, registry, signals  # noqa: F401  (checks register when imported)
+        from . import checks, lifecycle, registry, signals  # noqa: F401  (checks register when imported)
         from .server import cors, session
 
         # Every receiver is connected here, one call each (dispatch_uid makes a second ready() harmless).
         registry.connect()
         cors.connect()
         session.connect()
+        lifecycle.connect()
         if self.apps.is_installed("django.contrib.admin"):
             signals.connect_admin_audit()
 

@@ -144,8 +144,9 @@ W006 = Warning(
     id="authflows.W006",
 )
 W007 = Warning(
-    "The default cache is per process (LocMemCache): revocations and rate limits do not hold across processes, "
-    "and a change to an application, API or client grant reaches the other processes only within 60 s.",
+    "The default cache is per process (LocMemCache): revocations and rate limits do not hold across processes "
+    "(changes to applications, APIs and client grants still reach every process, through one database read "
+    "per token request).",
     hint="Use a shared cache in production, e.g. django-redis: CACHES['default']['BACKEND'] = "
          "'django_redis.cache.RedisCache'.",
     id="authflows.W007",

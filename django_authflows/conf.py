@@ -99,6 +99,11 @@ class AuthflowsSettings:
         return _user_settings().get("KEY_ENCRYPTION_SECRET") or settings.SECRET_KEY
 
     @_setting
+    def KEY_ENCRYPTION_SECRET_FALLBACKS(self) -> tuple[str, ...]:
+        """Earlier values of KEY_ENCRYPTION_SECRET: keys they encrypted still decrypt (as SECRET_KEY_FALLBACKS)."""
+        return tuple(_user_settings().get("KEY_ENCRYPTION_SECRET_FALLBACKS", ()))
+
+    @_setting
     def ADAPTER(self) -> Any:
         return _import_cached(_user_settings().get("ADAPTER", "django_authflows.adapter.DefaultAdapter"))
 
@@ -119,6 +124,12 @@ class AuthflowsSettings:
         return _user_settings().get("REMOTE_JWKS_URI") or None
 
     @_setting
+    def JWKS_MAX_STALE(self) -> int:
+        """Resource server: a key deleted at the server stops being trusted within this many seconds,
+        even while the key set cannot be fetched."""
+        return int(_user_settings().get("JWKS_MAX_STALE", 600))
+
+    @_setting
     def AUDIENCE(self) -> str | None:
         """Resource-server side: the API identifier this project's protected views accept."""
         return _user_settings().get("AUDIENCE") or None
@@ -131,7 +142,7 @@ authflows_settings = AuthflowsSettings()
 
 
 def _reload(*, setting: str, **kwargs: Any) -> None:
-    if setting in ("AUTHFLOWS", "SECRET_KEY"):
+    if setting in ("AUTHFLOWS", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
         _computed.clear()
         _import_cached.cache_clear()
 

@@ -113,26 +113,35 @@ def test_an_unknown_client_is_remembered_until_one_is_created(client: Any, make_
 
 
 def test_another_process_changing_a_row_is_seen_through_the_generation(m2m: Any) -> None:
-    from django.core.cache import cache
-
     assert registry.application(m2m.client_id).name == "Billing job"
     # Another process saves the row: this process only sees the database and the shared generation.
     Application.objects.filter(pk=m2m.pk).update(name="Renamed elsewhere")
     assert registry.application(m2m.client_id).name == "Billing job"  # no signal here, same generation
-    cache.set(registry.GENERATION_KEY, "set-by-the-other-process", timeout=None)
+    registry.write_generation("set-by-the-other-process")  # the database here, Redis in production
     assert registry.application(m2m.client_id).name == "Renamed elsewhere"
 
 
 def test_one_generation_read_per_request(client: Any, m2m: Any, monkeypatch: Any) -> None:
-    from django.core.cache import cache
-
     assert grant(client, m2m).status_code == 200  # the application and the client grant are kept
     reads = []
-    real_get = cache.get
-    monkeypatch.setattr(cache, "get", lambda key, *a, **k: (reads.append(key), real_get(key, *a, **k))[1])
+    real_read = registry.read_generation
+    monkeypatch.setattr(registry, "read_generation", lambda: (reads.append(1), real_read())[1])
     assert grant(client, m2m).status_code == 200  # two lookups: the application, then the client grant
-    assert reads.count(registry.GENERATION_KEY) == 1
-    cache.set(registry.GENERATION_KEY, "changed-by-another-process", timeout=None)
+    assert len(reads) == 1
+    registry.write_generation("changed-by-another-process")
     reads.clear()
     assert grant(client, m2m).status_code == 200  # the next request reads the new generation
-    assert reads.count(registry.GENERATION_KEY) == 1
+    assert len(reads) == 1
+
+
+def test_with_a_per_process_cache_the_generation_is_in_the_database(settings: Any) -> None:
+    assert registry.in_database()  # the test settings keep Django's default LocMemCache
+    registry.write_generation("from-another-process")
+    from django_authflows.models import RegistryGeneration
+
+    assert RegistryGeneration.objects.get().value == registry.read_generation() == "from-another-process"
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    assert registry.in_database()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": "/nonexistent-never-written"}}
+    assert not registry.in_database()  # a cache every process shares carries it

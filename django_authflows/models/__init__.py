@@ -6,6 +6,7 @@ from .application import Application
 from .consent import Consent
 from .device import DeviceGrant
 from .family import TokenFamily
+from .generation import RegistryGeneration
 from .keys import SigningKey
 
-__all__ = ["Api", "Application", "ClientGrant", "Consent", "DeviceGrant", "SigningKey", "TokenFamily"]
+__all__ = ["Api", "Application", "ClientGrant", "Consent", "DeviceGrant", "RegistryGeneration", "SigningKey", "TokenFamily"]

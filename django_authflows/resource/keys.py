@@ -20,12 +20,19 @@ MAX_AGE = 300.0
 
 class KeyCache:
     """kid -> (the JWK's ``alg`` or "", ``cryptography`` public key), refreshed on an unknown kid at most
-    once per :data:`REFRESH_INTERVAL`. Keys are parsed once per fetch, not per token."""
+    once per :data:`REFRESH_INTERVAL`. Keys are parsed once per fetch, not per token.
+
+    A key deleted at the server (compromised) stops being trusted within ``AUTHFLOWS["JWKS_MAX_STALE"]``
+    seconds: the set is refetched after half that time (or :data:`MAX_AGE`), and when the refetches fail
+    the keys of the last good fetch are dropped once it is that old (RFC 7517 publishes no expiry, so the
+    bound is ours)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[str, PublicKey]] = {}
-        self._fetched = 0.0
+        self._loaded: float | None = None  # when the last fetch succeeded
+        self._attempted = float("-inf")
+        self._attempted_source: str | None = None
         self._source: str | None = None
 
     def _load(self, source: str | None) -> list[dict[str, Any]]:
@@ -39,34 +46,42 @@ class KeyCache:
     def get(self, kid: str) -> tuple[str, PublicKey] | None:
         """(alg, key) for ``kid``, or None."""
         source = authflows_settings.REMOTE_JWKS_URI
+        max_stale = float(authflows_settings.JWKS_MAX_STALE)
+        fresh_for = min(MAX_AGE, max_stale / 2)
         now = time.monotonic()
-        stale = now - self._fetched > MAX_AGE or source != self._source
-        hit = self._keys.get(kid)
-        if hit is not None and not stale:
+        current = self._loaded is not None and source == self._source
+        age = now - self._loaded if current else float("inf")  # type: ignore[operator]
+        hit = self._keys.get(kid) if current else None
+        if hit is not None and age < fresh_for:
             return hit
-        if not stale and now - self._fetched < REFRESH_INTERVAL:
-            return None  # an unknown kid does not buy a refetch more than once per interval
-        with self._lock:
-            if self._fetched == 0.0 or now - self._fetched >= REFRESH_INTERVAL or source != self._source:
-                try:
-                    keys = self._load(source)
-                except (OSError, ValueError, RuntimeError, DatabaseError):
-                    # unreachable jwks_uri, or no key table here: tokens fail validation, nothing crashes
-                    keys = None
-                if keys is not None:
-                    parsed = {}
-                    for data in keys:
-                        try:  # keys of other types or uses are left out: no token can name them
-                            parsed[data["kid"]] = (data.get("alg", ""), public_key_from_jwk(data))
-                        except (KeyError, TypeError, ValueError, AttributeError):
-                            continue
-                    self._keys, self._source = parsed, source
-                self._fetched = time.monotonic()
-            return self._keys.get(kid)
+        # A stale set, an unknown kid or another source: refetch, at most once per retry interval.
+        retry = min(REFRESH_INTERVAL, fresh_for)
+        if source != self._attempted_source or now - self._attempted >= retry:
+            with self._lock:  # one fetch at a time; the others use what it found
+                if source != self._attempted_source or time.monotonic() - self._attempted >= retry:
+                    self._fetch(source)
+        if self._source != source or self._loaded is None or time.monotonic() - self._loaded >= max_stale:
+            return None  # never fetched, or the last good fetch is too old to trust a key that may be deleted
+        return self._keys.get(kid)
+
+    def _fetch(self, source: str | None) -> None:
+        self._attempted, self._attempted_source = time.monotonic(), source
+        try:
+            keys = self._load(source)
+        except (OSError, ValueError, RuntimeError, DatabaseError):
+            return  # unreachable jwks_uri, or no key table here: the last good set ages out, nothing crashes
+        parsed = {}
+        for data in keys:
+            try:  # keys of other types or uses are left out: no token can name them
+                parsed[data["kid"]] = (data.get("alg", ""), public_key_from_jwk(data))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+        self._keys, self._source, self._loaded = parsed, source, time.monotonic()
 
     def clear(self) -> None:
         with self._lock:
-            self._keys, self._fetched, self._source = {}, 0.0, None
+            self._keys, self._loaded, self._source = {}, None, None
+            self._attempted, self._attempted_source = float("-inf"), None
 
 
 key_cache = KeyCache()

@@ -1,15 +1,13 @@
 """Signing keys: generation, encryption at rest, rotation and the published key set (RFC 7517)."""
 from __future__ import annotations
 
-import base64
-import hashlib
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken
 from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 from django.utils import timezone
@@ -17,7 +15,10 @@ from jwcrypto import jwk
 
 from .. import jws
 from ..conf import authflows_settings
+from ..encryption import fernet
 from ..models import SigningKey
+
+_PURPOSE = "signing_keys"
 
 _KEY_SPECS: dict[str, dict[str, Any]] = {
     "RS256": {"kty": "RSA", "size": 2048},
@@ -44,11 +45,6 @@ _signers: dict[str, Signer] = {}  # kid -> signer (a key never changes once crea
 _active: dict[str, tuple[float, Signer]] = {}  # alg -> (fetched at, signer)
 
 
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(b"django_authflows.signing_keys:" + authflows_settings.KEY_ENCRYPTION_SECRET.encode())
-    return Fernet(base64.urlsafe_b64encode(digest.digest()))
-
-
 def _generate(alg: str) -> jwk.JWK:
     if alg not in _KEY_SPECS:
         raise ValueError(f"Unsupported signing algorithm {alg!r}; choose from {', '.join(_KEY_SPECS)}.")
@@ -71,7 +67,7 @@ def create_key(alg: str, state: str = SigningKey.NEXT) -> SigningKey:
     pem = key.export_to_pem(private_key=True, password=None)
     return SigningKey.objects.create(
         kid=kid, alg=alg, state=state,
-        private_key=_fernet().encrypt(pem).decode(),
+        private_key=fernet(_PURPOSE).encrypt(pem).decode(),
         public_jwk=public_jwk(key, alg, kid),
         activated=timezone.now() if state == SigningKey.ACTIVE else None,
     )
@@ -84,11 +80,12 @@ def load_signer(record: SigningKey) -> Signer:
     if cached is not None:
         return cached
     try:
-        pem = _fernet().decrypt(record.private_key.encode())
+        pem = fernet(_PURPOSE).decrypt(record.private_key.encode())
     except InvalidToken:
         raise RuntimeError(
-            f"Signing key {record.kid} cannot be decrypted: AUTHFLOWS['KEY_ENCRYPTION_SECRET'] "
-            "(or SECRET_KEY) changed since it was created."
+            f"Signing key {record.kid} cannot be decrypted: AUTHFLOWS['KEY_ENCRYPTION_SECRET'] (or SECRET_KEY) "
+            "changed since it was created. Put the old value in AUTHFLOWS['KEY_ENCRYPTION_SECRET_FALLBACKS'] "
+            "(or SECRET_KEY_FALLBACKS)."
         ) from None
     key = serialization.load_pem_private_key(pem, password=None)
     try:
@@ -158,8 +155,23 @@ def rotate(alg: str | None = None) -> SigningKey:
         nxt.state, nxt.activated = SigningKey.ACTIVE, now
         nxt.save(update_fields=["state", "activated"])
         create_key(alg, SigningKey.NEXT)
+        reencrypt()
     forget_cached_keys()
     return nxt
+
+
+def reencrypt() -> int:
+    """Encrypt every private key again under the current secret (done by each rotation), so that the
+    secrets in the fallback lists can be removed afterwards. Keys no listed secret decrypts are left."""
+    multi, count = fernet(_PURPOSE), 0
+    for record in SigningKey.objects.select_for_update().only("pk", "private_key"):
+        try:
+            token = multi.rotate(record.private_key.encode()).decode()
+        except InvalidToken:
+            continue
+        SigningKey.objects.filter(pk=record.pk).update(private_key=token)
+        count += 1
+    return count
 
 
 def prepare_next(alg: str | None = None) -> SigningKey:

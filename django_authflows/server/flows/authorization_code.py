@@ -14,6 +14,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from ...conf import authflows_settings
 from ... import audit
+from ...lifecycle import user_is_active
 from ...revocation import revoke_access_tokens, revoke_family
 from .. import audience
 
@@ -74,7 +75,7 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
         if grant.expires == REDEEMED:
             revoke_issued(grant)  # RFC 6749 §4.1.2: a replayed code revokes what it issued
             return False
-        if grant.is_expired():
+        if grant.is_expired() or not user_is_active(grant.user):
             return False
         # RFC 6749 §4.1.2: single use. Only one of any number of parallel requests updates the row.
         claimed = type(grant).objects.filter(pk=grant.pk, expires=grant.expires).update(expires=REDEEMED)
@@ -88,7 +89,10 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
         request.claims = claims or None
         request.resource = grant.resource or []
         # The API was fixed at /authorize; an ``audience`` sent to the token endpoint cannot change it.
-        request.authflows_api = audience.get_api(request.resource[0]) if request.resource else None
+        try:
+            request.authflows_api = audience.get_api(request.resource[0]) if request.resource else None
+        except audience.AudienceError as exc:  # deleted since /authorize: no token for it
+            raise exc.oauth_error(request) from None
         request.authflows_session = private.get("session", {})
         request.authflows_redirect_uri_sent = private.get("redirect_uri_sent", True)
         return True

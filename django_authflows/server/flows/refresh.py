@@ -13,6 +13,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from ... import audit
 from ...conf import authflows_settings
+from ...lifecycle import user_is_active
 from ...models import TokenFamily
 from ...revocation import revoke_family, token_checksum
 from .. import audience
@@ -38,6 +39,8 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
               .select_related("access_token", "user", "application").order_by(F("revoked").desc(nulls_first=True)).first())
         if rt is None or rt.application_id != client.pk:  # another client's token looks unknown
             raise invalid(request)
+        if not user_is_active(rt.user):  # a deactivated user's tokens look unknown; not spent, so they work again
+            raise invalid(request)
         now = timezone.now()
         if rt.revoked is not None:
             self._reused(rt, now, request)
@@ -52,7 +55,10 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         request.refresh_token_instance = rt
         request.authflows_session = family.session
         request.authflows_family = family
-        request.authflows_api = audience.get_api(family.audience or None)
+        try:
+            request.authflows_api = audience.get_api(family.audience or None)
+        except audience.AudienceError:  # the API was deleted: its families can mint nothing more
+            raise invalid(request) from None
         return True
 
     @staticmethod

@@ -1,17 +1,16 @@
 """/oauth/token (RFC 6749 §3.2): form or JSON bodies, JSON answers, no caching."""
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import time
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import InvalidToken, MultiFernet
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from ... import audit
 from ...conf import authflows_settings
+from ...encryption import fernet
 from ...presets import DEVICE_CODE
 from ...revocation import token_checksum
 from .. import client_auth, throttle
@@ -44,9 +43,8 @@ def log_token_response(request: HttpRequest, params: dict[str, str], status: int
         audit.event("token_refused", error=data.get("error"), reason=data.get("error_description"), **fields)
 
 
-def _fernet() -> Fernet:
-    digest = hashlib.sha256(b"django_authflows.successor:" + authflows_settings.KEY_ENCRYPTION_SECRET.encode())
-    return Fernet(base64.urlsafe_b64encode(digest.digest()))
+def _fernet() -> MultiFernet:
+    return fernet("successor")
 
 
 class TokenView(ClientEndpoint):

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
 from ....conf import authflows_settings
+from ....lifecycle import user_is_active
 from ....issuer import issuer_for
 from ....models import DeviceGrant
 from ....models.device import hash_device_code
@@ -56,6 +57,8 @@ def _answer(request: HttpRequest, client: Any, grant: DeviceGrant) -> HttpRespon
         return json_error("access_denied", "The user denied the request.")
     if grant.state == DeviceGrant.PENDING:
         return _pending(grant, now)
+    if not user_is_active(grant.user):  # approved by a user deactivated since
+        return json_error("invalid_grant", "Unknown or invalid device_code.")
     # Approved: exactly one poll wins the conditional update, even when many arrive at once.
     won = DeviceGrant.objects.filter(pk=grant.pk, state=DeviceGrant.APPROVED).update(
         state=DeviceGrant.CONSUMED, last_polled=now)
