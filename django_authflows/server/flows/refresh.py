@@ -52,7 +52,10 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         request.refresh_token_instance = rt
         request.authflows_session = family.session
         request.authflows_family = family
-        request.authflows_api = audience.get_api(family.audience or None)
+        try:
+            request.authflows_api = audience.get_api(family.audience or None)
+        except audience.AudienceError:  # the API was deleted since: no more tokens for it
+            raise invalid(request) from None
         return True
 
     @staticmethod
