@@ -22,6 +22,8 @@ from .tokens import access_token_lifetime, generate_access_token, generate_refre
 #: Parameters RFC 8707 lets a client repeat; every other one must appear once (RFC 6749 §3.1).
 REPEATABLE = frozenset({"resource"})
 MAX_BODY_PARAMS = 64
+#: No client request needs more (a signed JWT assertion is a few KB); larger bodies are not read at all.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class AuthflowsServer(Server):
@@ -58,6 +60,9 @@ def parse_body(request: HttpRequest) -> list[tuple[str, str]]:
     problem = query_problem(request.META.get("QUERY_STRING", ""))
     if problem:
         raise BodyError(problem)
+    length = str(request.META.get("CONTENT_LENGTH") or "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:  # refused unread: nothing of it is allocated
+        raise BodyError("The request body is too large.")
     content_type = (request.content_type or "").lower()
     if content_type == "application/json":
         try:
