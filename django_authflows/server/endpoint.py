@@ -13,6 +13,7 @@ from ..issuer import ISSUER_HEADER, issuer_for
 from .core import BodyError, get_core, parse_body
 from .responses import json_error
 from .throttle import check_client
+from .sensitive import keep_out_of_reports
 
 
 def authenticate_request(request: HttpRequest, params: dict[str, str]) -> Any:
@@ -33,6 +34,7 @@ def authenticate_request(request: HttpRequest, params: dict[str, str]) -> Any:
     return oauth_request.client if ok else None
 
 
+@keep_out_of_reports  # codes, secrets, verifiers, passwords and tokens
 @method_decorator(csrf_exempt, name="dispatch")
 class ClientEndpoint(View):
     """A JSON endpoint that clients POST to; every answer, errors included, is JSON."""

@@ -22,6 +22,7 @@ from ..limits import parameter_problem, query_problem
 from ..responses import RESPONSE_MODES, deliver, split_response
 from ..session import session_info
 from .frames import no_framing
+from ..sensitive import keep_out_of_reports
 
 SCOPE_LABELS = {
     "openid": "Know who you are",
@@ -48,6 +49,7 @@ class AuthorizeError(Exception):
         self.error, self.description = error, description
 
 
+@keep_out_of_reports  # codes, secrets, verifiers, passwords and tokens
 @method_decorator(no_framing, name="dispatch")
 class AuthorizeView(View):
     """The authorization endpoint.

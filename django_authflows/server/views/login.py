@@ -11,12 +11,14 @@ from django.utils.decorators import method_decorator
 from ... import audit, ratelimit
 from ..throttle import client_ip
 from .frames import no_framing
+from ..sensitive import keep_out_of_reports
 
 
 def _username_key(request: HttpRequest) -> str:
     return str(request.POST.get("username", ""))[:150].strip().lower()
 
 
+@keep_out_of_reports  # codes, secrets, verifiers, passwords and tokens
 @method_decorator(no_framing, name="dispatch")
 class LoginView(DjangoLoginView):
     """Context: Django's ``form`` (fields ``username`` and ``password``), ``next``, ``site_name``.
