@@ -7,3 +7,5 @@ urlpatterns = [
     path("", include("example_project.demo.urls")),
     path("", include("django_authflows.urls")),
 ]
+# Django's default 400 view re-reads the body that failed to parse and turns the 400 into a 500.
+handler400 = "django_authflows.server.views.errors.bad_request"

@@ -12,6 +12,7 @@ from ..models import Api, ClientGrant
 
 #: OpenID Connect scopes: granted on top of an API's permissions, never part of them.
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
+IDENTIFIER_MAX_LENGTH = Api._meta.get_field("identifier").max_length
 
 
 class AudienceError(Exception):
@@ -38,11 +39,13 @@ def requested_identifier(params: dict[str, Any]) -> str | None:
 def get_api(identifier: str | None) -> Api | None:
     if not identifier:
         return None
-    api = registry.api(identifier)
+    # Longer than the column cannot match: not looked up, so no miss keyed by it is cached.
+    api = registry.api(identifier) if len(identifier) <= IDENTIFIER_MAX_LENGTH else None
     if api is None:
+        shown = identifier if len(identifier) <= IDENTIFIER_MAX_LENGTH else identifier[:40] + "..."
         raise AudienceError(
-            f'Service not found: {identifier}. Register the API first '
-            f'(manage.py authflows apis create --identifier {identifier} ...).')
+            f'Service not found: {shown}. Register the API first '
+            f'(manage.py authflows apis create --identifier {shown} ...).')
     return api
 
 

@@ -17,11 +17,14 @@ from oauth2_provider.oauth2_backends import OAuthLibCore
 from ..conf import authflows_settings
 from ..issuer import ISSUER_HEADER, issuer_for
 from .context import HEADER as CONTEXT_HEADER, context
+from .limits import parameter_problem, query_problem
 from .tokens import access_token_lifetime, generate_access_token, generate_refresh_token
 
 #: Parameters RFC 8707 lets a client repeat; every other one must appear once (RFC 6749 §3.1).
 REPEATABLE = frozenset({"resource"})
 MAX_BODY_PARAMS = 64
+#: No client request needs more (a signed JWT assertion is a few KB); larger bodies are not read at all.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class AuthflowsServer(Server):
@@ -52,7 +55,15 @@ class BodyError(ValueError):
 
 def parse_body(request: HttpRequest) -> list[tuple[str, str]]:
     """Form (any charset) or JSON body as (key, value) pairs. JSON keys with null values are ignored,
-    as Auth0 does; nested values and repeated parameters are refused (RFC 6749 §3.1)."""
+    as Auth0 does; nested values, repeated parameters (RFC 6749 §3.1) and values longer than
+    :mod:`.limits` allows are refused, and so is a query string oauthlib could not read (it reads the
+    query of every request it is given)."""
+    problem = query_problem(request.META.get("QUERY_STRING", ""))
+    if problem:
+        raise BodyError(problem)
+    length = str(request.META.get("CONTENT_LENGTH") or "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:  # refused unread: nothing of it is allocated
+        raise BodyError("The request body is too large.")
     content_type = (request.content_type or "").lower()
     if content_type == "application/json":
         try:
@@ -82,6 +93,9 @@ def parse_body(request: HttpRequest) -> list[tuple[str, str]]:
     for key, value in pairs:
         if "\x00" in key or "\x00" in value:
             raise BodyError("Parameters must not contain NUL characters.")
+    problem = parameter_problem(pairs)
+    if problem:
+        raise BodyError(problem)
     return pairs
 
 
@@ -146,7 +160,16 @@ class AuthflowsOAuthLibCore(OAuthLibCore):
         return headers_out.get("Location", ""), status
 
 
+class AuthorizationCore(AuthflowsOAuthLibCore):
+    """The bridge for /authorize: the authorization request is its query string (RFC 6749 §4.1.1); a POST
+    there carries our consent form, whose fields are not authorization request parameters."""
+
+    def extract_body(self, request: HttpRequest) -> list[tuple[str, str]]:
+        return []
+
+
 _core: AuthflowsOAuthLibCore | None = None
+_authorization_core: AuthorizationCore | None = None
 
 
 def get_core() -> AuthflowsOAuthLibCore:
@@ -157,9 +180,19 @@ def get_core() -> AuthflowsOAuthLibCore:
     return _core
 
 
+def get_authorization_core() -> AuthorizationCore:
+    """The /authorize bridge, on the same oauthlib server as :func:`get_core`."""
+    global _authorization_core
+    server = get_core().server
+    if _authorization_core is None or _authorization_core.server is not server:
+        _authorization_core = AuthorizationCore(server)
+    return _authorization_core
+
+
 def reset_core(**kwargs: Any) -> None:
-    global _core
-    _core = None
+    global _core, _authorization_core
+    _core = _authorization_core = None
 
 
-__all__ = ["AuthflowsOAuthLibCore", "AuthflowsServer", "BodyError", "get_core", "authflows_settings"]
+__all__ = ["AuthflowsOAuthLibCore", "AuthflowsServer", "AuthorizationCore", "BodyError", "get_authorization_core",
+           "get_core", "authflows_settings"]

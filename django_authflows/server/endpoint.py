@@ -12,8 +12,10 @@ from . import client_auth, throttle
 from .context import context
 from .core import BodyError, get_core
 from .responses import json_error
+from .sensitive import keep_out_of_reports
 
 
+@keep_out_of_reports  # codes, secrets, verifiers, passwords and tokens
 @method_decorator(csrf_exempt, name="dispatch")
 class ClientEndpoint(View):
     """A JSON endpoint that clients POST to; every answer, errors included, is JSON."""

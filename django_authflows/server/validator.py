@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import IntegrityError
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
 from ..conf import authflows_settings
-from .. import presets
+from .. import presets, registry
 from . import audience
 from .client_auth import ClientAuthenticationMixin
 from .flows.authorization_code import record_issued
@@ -71,7 +72,15 @@ class AuthflowsValidator(
             self.claim_refresh_token(request)
         if "refresh_token" in token and not refresh_allowed(request):
             del token["refresh_token"]
-        saved = super().save_bearer_token(token, request, *args, **kwargs)
+        try:
+            saved = super().save_bearer_token(token, request, *args, **kwargs)
+        except IntegrityError:
+            # The application (or the user) was deleted after this process loaded it: the client or the grant
+            # is gone (RFC 6749 §5.2), and this process's copies are stale.
+            registry.changed()
+            if request.grant_type == "client_credentials":
+                raise errors.InvalidClientError(request=request) from None
+            raise errors.InvalidGrantError(request=request) from None
         if request.grant_type == "authorization_code":
             record_issued(request)
         return saved

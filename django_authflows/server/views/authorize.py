@@ -17,10 +17,12 @@ from ...issuer import issuer_for
 from ...models import Consent
 from ... import audit, signals
 from .. import audience
-from ..core import get_core
+from ..core import get_authorization_core
+from ..limits import parameter_problem, query_problem
 from ..responses import RESPONSE_MODES, deliver, split_response
 from ..session import session_info
 from .frames import no_framing
+from ..sensitive import keep_out_of_reports
 
 SCOPE_LABELS = {
     "openid": "Know who you are",
@@ -28,6 +30,15 @@ SCOPE_LABELS = {
     "email": "See your email address",
     "offline_access": "Stay signed in when you are away (refresh tokens)",
 }
+
+
+#: Parameters checked before oauthlib sees the request: until they are, there is nowhere to redirect to.
+_CHECKED_FIRST = frozenset({"client_id", "redirect_uri"})
+
+
+def _with_redirect(error: errors.OAuth2Error, found: errors.OAuth2Error) -> errors.OAuth2Error:
+    error.redirect_uri = getattr(found, "redirect_uri", None)
+    return error
 
 
 class AuthorizeError(Exception):
@@ -38,6 +49,7 @@ class AuthorizeError(Exception):
         self.error, self.description = error, description
 
 
+@keep_out_of_reports  # codes, secrets, verifiers, passwords and tokens
 @method_decorator(no_framing, name="dispatch")
 class AuthorizeView(View):
     """The authorization endpoint.
@@ -61,11 +73,21 @@ class AuthorizeView(View):
 
     # -- the steps -------------------------------------------------------------------------------
     def handle(self, request: HttpRequest, decision: str | None) -> HttpResponse:
-        if any("\x00" in k or "\x00" in v or len(v) > 4096 for k, values in request.GET.lists() for v in values):
-            return self.error_page(request, "invalid_request", "A parameter is malformed or too long.")
-        core = get_core()
+        pairs = [(k, v) for k, values in request.GET.lists() for v in values]
+        # RFC 6749 §4.1.2.1: while client_id and redirect_uri are unchecked, errors are shown, not redirected.
+        unreadable = (query_problem(request.META.get("QUERY_STRING", ""))
+                      or parameter_problem(pairs, only=_CHECKED_FIRST))
+        if unreadable or any("\x00" in k or "\x00" in v or len(v) > 4096 for k, v in pairs):
+            return self.error_page(request, "invalid_request", unreadable or "A parameter is malformed or too long.")
+        # Too long to look up or store: refused once the redirect URI is known to be the client's.
+        too_long = parameter_problem(pairs)
+        core = get_authorization_core()
         try:
             scopes, credentials = core.validate_authorization_request(request)
+            if too_long:
+                error = errors.InvalidRequestError(description=too_long)
+                error.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
+                raise error
             if len(request.GET.getlist("resource")) + len(request.GET.getlist("audience")) > 1:
                 error = errors.CustomOAuth2Error("invalid_target", "Ask for one API per request (audience or "
                                                  "resource, once).")
@@ -74,10 +96,11 @@ class AuthorizeView(View):
         except FatalClientError as exc:
             err = exc.oauthlib_error
             return self.error_page(request, err.error, err.description)
-        except OAuthToolkitError as exc:
-            return self.redirect_oauth_error(request, exc.oauthlib_error)
-        except errors.OAuth2Error as exc:
-            return self.redirect_oauth_error(request, exc)
+        except (OAuthToolkitError, errors.OAuth2Error) as exc:
+            err = exc.oauthlib_error if isinstance(exc, OAuthToolkitError) else exc
+            if too_long:  # whatever else oauthlib found, this is the first thing wrong with the request
+                err = _with_redirect(errors.InvalidRequestError(description=too_long), err)
+            return self.redirect_oauth_error(request, err)
         oauth_request = credentials.pop("request")
         client = oauth_request.client
         redirect_uri = credentials["redirect_uri"]

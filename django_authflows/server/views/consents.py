@@ -26,8 +26,10 @@ class AuthorizedAppsView(LoginRequiredMixin, View):
         return TemplateResponse(request, self.template_name, {"consents": consents})
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        consent = Consent.objects.filter(user=request.user, pk=request.POST.get("consent", "0")
-                                         if request.POST.get("consent", "").isdigit() else 0).first()
+        value = request.POST.get("consent", "")
+        # str.isdigit() is true for "²" and other digits int() refuses: ASCII digits only, and no more than fit.
+        pk = int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else 0
+        consent = Consent.objects.filter(user=request.user, pk=pk).first()
         if consent is None:
             return TemplateResponse(request, self.template_name, {"consents": Consent.objects.none(),
                                                                   "error": "Unknown application."}, status=400)

@@ -12,6 +12,7 @@ from django.utils.decorators import method_decorator
 from ... import audit, ratelimit
 from ..context import client_ip
 from .frames import no_framing
+from ..sensitive import keep_out_of_reports
 
 
 def _username_key(request: HttpRequest) -> str:
@@ -21,6 +22,7 @@ def _username_key(request: HttpRequest) -> str:
     return f"{username}\n{client_ip(request)}"
 
 
+@keep_out_of_reports  # codes, secrets, verifiers, passwords and tokens
 @method_decorator(no_framing, name="dispatch")
 class LoginView(DjangoLoginView):
     """Context: Django's ``form`` (fields ``username`` and ``password``), ``next``, ``site_name``.

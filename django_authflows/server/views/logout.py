@@ -17,6 +17,7 @@ from ...issuer import issuer_for
 from ...resource.bearer import verify_jwt
 from ..responses import OAuthRedirect
 from .frames import no_framing
+from ..sensitive import keep_out_of_reports
 
 
 def _with_state(url: str, state: str | None) -> str:
@@ -27,6 +28,7 @@ def _with_state(url: str, state: str | None) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
+@keep_out_of_reports  # codes, secrets, verifiers, passwords and tokens
 @method_decorator([csrf_exempt, no_framing], name="dispatch")
 class LogoutView(View):
     """Ends the Django session; follows only a logout URL registered on the application, else shows

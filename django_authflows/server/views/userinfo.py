@@ -10,6 +10,7 @@ from ...conf import authflows_settings
 from ...issuer import issuer_for
 from ...resource.bearer import authenticate_bearer
 from ..responses import json_error
+from ..sensitive import keep_out_of_reports
 
 
 def bearer_error(error: str | None, description: str, status: int = 401) -> HttpResponse:
@@ -21,6 +22,7 @@ def bearer_error(error: str | None, description: str, status: int = 401) -> Http
     return response
 
 
+@keep_out_of_reports  # codes, secrets, verifiers, passwords and tokens
 @method_decorator(csrf_exempt, name="dispatch")
 class UserInfoView(View):
     http_method_names = ["get", "post", "options"]

@@ -17,6 +17,7 @@ from ...views.frames import no_framing
 from ...views.authorize import SCOPE_LABELS
 from ... import audience
 from .codes import display, normalise_user_code
+from ...sensitive import keep_out_of_reports
 
 LIMIT = "activate"
 
@@ -45,6 +46,7 @@ def _find(code: str) -> DeviceGrant | None:
     return DeviceGrant.objects.select_related("application").filter(user_code=code).order_by("-created").first()
 
 
+@keep_out_of_reports  # codes, secrets, verifiers, passwords and tokens
 @method_decorator(no_framing, name="dispatch")
 class ActivateView(LoginRequiredMixin, View):
     """Code entry and confirmation.
