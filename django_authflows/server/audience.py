@@ -1,6 +1,7 @@
 """Audiences: which API a token is for (Auth0 ``audience``, RFC 8707 ``resource``) and its scopes."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from oauthlib.common import Request
@@ -9,6 +10,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from .. import registry
 from ..conf import authflows_settings
 from ..models import Api, ClientGrant
+from .context import context_of
 
 #: OpenID Connect scopes: granted on top of an API's permissions, never part of them.
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
@@ -24,6 +26,15 @@ class AudienceError(Exception):
 
     def oauth_error(self, request: Request | None = None) -> errors.OAuth2Error:
         return errors.AccessDeniedError(description=self.description, request=request)
+
+
+ONE_API = "Ask for one API per request (audience or resource, once)."
+
+
+def one_api(pairs: Iterable[tuple[str, str]]) -> bool:
+    """Whether a request names one API at most (``audience`` or RFC 8707 ``resource``, once): a token is
+    for one audience, as Auth0 issues them."""
+    return sum(key in ("resource", "audience") for key, _value in pairs) <= 1
 
 
 def requested_identifier(params: dict[str, Any]) -> str | None:
@@ -51,13 +62,14 @@ def get_api(identifier: str | None) -> Api | None:
 
 def api_for(request: Request) -> Api | None:
     """The API the oauthlib request is for, looked up once per request."""
-    if not hasattr(request, "authflows_api"):
+    ctx = context_of(request)
+    if not ctx.api_resolved:
         resource = getattr(request, "resource", None) or []
         if isinstance(resource, str):
             resource = [resource]
-        request.authflows_api = get_api(requested_identifier(
-            {"audience": getattr(request, "audience", None), "resource": resource}))
-    return request.authflows_api
+        ctx.api = get_api(requested_identifier({"audience": getattr(request, "audience", None), "resource": resource}))
+        ctx.api_resolved = True
+    return ctx.api
 
 
 def user_scopes(app: Any, api: Api | None, requested: list[str]) -> list[str]:

@@ -32,13 +32,14 @@ class RequestContext:
     failure_logged: bool = False
     # Grant state, set by the flows while oauthlib runs.
     api: Any = None
+    api_resolved: bool = False
     family: Any = None
     family_id: Any = None
     session: dict[str, Any] | None = None
     grant: Any = None
     access_token_id: Any = None
     jti: str | None = None
-    redirect_uri_sent: bool = False
+    redirect_uri_sent: bool = True
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from oauthlib.common import Request
 
 from ..issuer import ISSUER_HEADER
+from .context import context_of
 from .core import get_core
 from .jwt import sign
 from .oidc import ID_TOKEN_ALG, id_token_claims
@@ -26,9 +27,10 @@ def issue_tokens(*, client: Any, user: Any, scopes: list[str], api: Any, session
     request = Request(issuer + "oauth/token", http_method="POST", headers={ISSUER_HEADER: issuer})
     request.client, request.client_id, request.user = client, client.client_id, user
     request.scopes, request.grant_type = list(scopes), grant_type
-    request.authflows_api = api
+    ctx = context_of(request)
+    ctx.api, ctx.api_resolved = api, True
     request.resource = [api.identifier] if api is not None else []
-    request.authflows_session = session
+    ctx.session = session
     token = dict(server.default_token_type.create_token(request, refresh_token=True))
     if "openid" in scopes:
         claims = id_token_claims(request, {"at_hash": at_hash(token["access_token"])})

@@ -8,6 +8,7 @@ from oauthlib.common import Request
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from ..conf import authflows_settings
+from .context import context_of
 from .jwt import sign
 from .tokens import request_issuer, session_info
 
@@ -60,5 +61,5 @@ class IDTokenMixin(OAuth2Validator):
         # DOT would parse the ID token with its own single key; ours are verified where they are used.
         token = {k: v for k, v in token.items() if k != "id_token"}
         record = super()._create_access_token(expires, request, token, source_refresh_token)
-        request.authflows_access_token_id = record.pk
+        context_of(request).access_token_id = record.pk
         return record

@@ -23,12 +23,22 @@ class OAuthRedirect(HttpResponseRedirect):
         super().__init__(url, *args, **kwargs)
 
 
-def json_error(error: str, description: str = "", status: int = 400, **extra: Any) -> JsonResponse:
-    body = {"error": error, **({"error_description": description} if description else {}), **extra}
-    response = JsonResponse(body, status=status)
+def no_store(response: HttpResponse) -> HttpResponse:
+    """RFC 6749 §5.1: an answer that may carry a token or a secret is never cached."""
     for key, value in NO_STORE.items():
         response[key] = value
     return response
+
+
+def json_response(body: dict[str, Any], status: int = 200) -> JsonResponse:
+    response = JsonResponse(body, status=status)
+    no_store(response)
+    return response
+
+
+def json_error(error: str, description: str = "", status: int = 400, **extra: Any) -> JsonResponse:
+    return json_response({"error": error, **({"error_description": description} if description else {}), **extra},
+                         status=status)
 
 
 def split_response(location: str, redirect_uri: str) -> list[tuple[str, str]]:

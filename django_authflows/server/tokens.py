@@ -8,6 +8,7 @@ from oauthlib.common import Request
 
 from ..conf import authflows_settings
 from . import audience
+from .context import context_of
 from ..issuer import ISSUER_HEADER
 from .jwt import access_token_claims, sign
 
@@ -18,7 +19,7 @@ def request_issuer(request: Request) -> str:
 
 def session_info(request: Request) -> dict[str, Any]:
     """auth_time and sid of the login behind this request (set by /authorize, kept in the grant)."""
-    return getattr(request, "authflows_session", None) or {}
+    return context_of(request).session or {}
 
 
 def access_token_lifetime(request: Request) -> int:
@@ -45,7 +46,7 @@ def generate_access_token(request: Request) -> str:
         audience=api.identifier if api else None, scopes=list(request.scopes or []),
         lifetime=request.expires_in, auth_time=auth_time, extra=extra,
     )
-    request.authflows_jti = claims["jti"]
+    context_of(request).jti = claims["jti"]
     return sign(claims, typ="at+jwt", alg=api.signing_alg if api else None)
 
 

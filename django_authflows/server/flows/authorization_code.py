@@ -17,6 +17,7 @@ from ... import audit
 from ...lifecycle import user_is_active
 from ...revocation import revoke_access_tokens, revoke_family
 from .. import audience
+from ..context import context_of
 
 #: ``expires`` of a redeemed code: kept (not deleted) so that a replay can be recognised.
 REDEEMED = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
@@ -38,23 +39,23 @@ def revoke_issued(grant: Any) -> None:
 
 def record_issued(request: Request) -> None:
     """Remember on the redeemed code which tokens it issued, so that a replay can revoke them."""
-    grant = getattr(request, "authflows_grant", None)
+    ctx = context_of(request)
+    grant = ctx.grant
     if grant is None:
         return
     claims = json.loads(grant.claims or "{}")
     claims.setdefault(_PRIVATE, {})["issued"] = {
-        "access_token": getattr(request, "authflows_access_token_id", None),
-        "family": str(request.authflows_family_id) if getattr(request, "authflows_family_id", None) else None,
+        "access_token": ctx.access_token_id,
+        "family": str(ctx.family_id) if ctx.family_id else None,
     }
     type(grant).objects.filter(pk=grant.pk).update(claims=json.dumps(claims))
 
 
 def _grant_for(request: Request, code: str) -> Any:
-    cached = getattr(request, "authflows_grant", None)
-    if cached is not None and cached.code == code:
-        return cached
-    grant = get_grant_model().objects.select_related("user").filter(code=code).first()
-    request.authflows_grant = grant
+    ctx = context_of(request)
+    if ctx.grant is not None and ctx.grant.code == code:
+        return ctx.grant
+    grant = ctx.grant = get_grant_model().objects.select_related("user").filter(code=code).first()
     return grant
 
 
@@ -70,7 +71,7 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
                       *args: Any, **kwargs: Any) -> bool:
         grant = _grant_for(request, code)
         if grant is None or grant.application_id != client.pk:
-            request.authflows_grant = None
+            context_of(request).grant = None
             return False
         if grant.expires == REDEEMED:
             revoke_issued(grant)  # RFC 6749 §4.1.2: a replayed code revokes what it issued
@@ -89,12 +90,14 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
         request.claims = claims or None
         request.resource = grant.resource or []
         # The API was fixed at /authorize; an ``audience`` sent to the token endpoint cannot change it.
+        ctx = context_of(request)
         try:
-            request.authflows_api = audience.get_api(request.resource[0]) if request.resource else None
+            ctx.api = audience.get_api(request.resource[0]) if request.resource else None
         except audience.AudienceError as exc:  # deleted since /authorize: no token for it
             raise exc.oauth_error(request) from None
-        request.authflows_session = private.get("session", {})
-        request.authflows_redirect_uri_sent = private.get("redirect_uri_sent", True)
+        ctx.api_resolved = True
+        ctx.session = private.get("session", {})
+        ctx.redirect_uri_sent = private.get("redirect_uri_sent", True)
         return True
 
     def confirm_redirect_uri(self, client_id: str, code: str, redirect_uri: str | None, client: Any,
@@ -105,7 +108,7 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
         if getattr(request, "using_default_redirect_uri", False):
             redirect_uri = None
         if redirect_uri is None:
-            matches = not getattr(request, "authflows_redirect_uri_sent", True)
+            matches = not context_of(request).redirect_uri_sent
         else:
             matches = grant is not None and redirect_uri == grant.redirect_uri
         if not matches:  # RFC 6749 §5.2 names invalid_grant for this (oauthlib says invalid_request)
@@ -127,8 +130,8 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
                                 *args: Any, **kwargs: Any) -> None:
         claims = dict(request.claims or {}) if isinstance(request.claims, dict) else {}
         claims[_PRIVATE] = {
-            "session": getattr(request, "authflows_session", None) or {},
-            "redirect_uri_sent": bool(getattr(request, "authflows_redirect_uri_sent", True)),
+            "session": context_of(request).session or {},
+            "redirect_uri_sent": context_of(request).redirect_uri_sent,
         }
         get_grant_model().objects.create(
             application=request.client, user=request.user, code=code["code"],

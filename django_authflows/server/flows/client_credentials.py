@@ -10,6 +10,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from ...conf import authflows_settings
 from ... import presets, registry
 from .. import audience
+from ..context import context_of
 
 
 class ClientCredentialsValidatorMixin(OAuth2Validator):
@@ -25,7 +26,7 @@ class ClientCredentialsValidatorMixin(OAuth2Validator):
             # The usual case: the client grant and its API together, from the per-process registry.
             grant = registry.client_grant(client.pk, identifier) if identifier else None
             api = grant.api if grant is not None else audience.api_for(request)
-            request.authflows_api = api
+            context_of(request).api, context_of(request).api_resolved = api, True
             request.scopes = audience.client_credentials_scopes(client, api, scope_to_list(request.scope), grant)
         except audience.AudienceError as exc:
             raise exc.oauth_error(request) from None

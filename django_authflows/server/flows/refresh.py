@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 import datetime
+import json
+import time
 from typing import Any
 
+from cryptography.fernet import InvalidToken
+from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
 from oauthlib.common import Request
@@ -13,10 +17,12 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from ... import audit
 from ...conf import authflows_settings
+from ...encryption import fernet
 from ...lifecycle import user_is_active
 from ...models import TokenFamily
 from ...revocation import revoke_family, token_checksum
 from .. import audience
+from ..context import context_of
 
 #: auth0-spa-js falls back to a new login when the description contains "invalid refresh token".
 INVALID_REFRESH = "Unknown or invalid refresh token."
@@ -53,10 +59,10 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         request.user = rt.user
         request.refresh_token = refresh_token
         request.refresh_token_instance = rt
-        request.authflows_session = family.session
-        request.authflows_family = family
+        ctx = context_of(request)
+        ctx.session, ctx.family = family.session, family
         try:
-            request.authflows_api = audience.get_api(family.audience or None)
+            ctx.api, ctx.api_resolved = audience.get_api(family.audience or None), True
         except audience.AudienceError:  # the API was deleted: its families can mint nothing more
             raise invalid(request) from None
         return True
@@ -86,7 +92,7 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         rt = request.refresh_token_instance
         if rt.access_token is not None:
             return rt.access_token.scope.split()
-        family = getattr(request, "authflows_family", None)
+        family = context_of(request).family
         if family is not None and family.scope:  # its access token was revoked: the login's scopes remain
             return family.scope.split()
         return super().get_original_scopes(refresh_token, request, *args, **kwargs)
@@ -94,10 +100,40 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
     def _create_refresh_token(self, request: Request, refresh_token_code: str, access_token: Any,
                               previous_refresh_token: Any) -> Any:
         rt = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
-        request.authflows_family_id = rt.token_family
+        context_of(request).family_id = rt.token_family
         if previous_refresh_token is None:  # a new login session: a new family
             api = audience.api_for(request)
             TokenFamily.objects.create(family=rt.token_family, application=request.client, user=request.user,
                                        audience=api.identifier if api else "", scope=" ".join(request.scopes or []),
-                                       session=getattr(request, "authflows_session", None) or {})
+                                       session=context_of(request).session or {})
         return rt
+
+
+# Reuse leeway: a rotated token replayed within AUTHFLOWS['REFRESH_REUSE_LEEWAY'] (two tabs of an SPA
+# refreshing at once) gets the answer its first use got, instead of revoking the family.
+_SUCCESSOR = "authflows:successor:"
+
+
+def remember_successor(refresh_token: str, body: str) -> None:
+    """Keep the answer to a refresh, encrypted, for the leeway (see :class:`ReusedWithinLeeway`)."""
+    leeway = authflows_settings.REFRESH_REUSE_LEEWAY
+    if leeway and refresh_token:
+        cache.set(_SUCCESSOR + token_checksum(refresh_token), fernet("successor").encrypt(body.encode()).decode(),
+                  leeway)
+
+
+def successor(refresh_token: str) -> dict[str, Any] | None:
+    """The answer the first use of ``refresh_token`` got, or None. Waits briefly: the winning request may
+    still be writing its answer."""
+    key = _SUCCESSOR + token_checksum(refresh_token)
+    deadline = time.monotonic() + 2.0
+    while True:
+        stored = cache.get(key)
+        if stored is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    try:
+        body = json.loads(fernet("successor").decrypt(stored.encode())) if stored else None
+    except (InvalidToken, ValueError):
+        return None
+    return body if isinstance(body, dict) else None

@@ -17,6 +17,7 @@ from ...issuer import issuer_for
 from ...models import Consent
 from ... import audit, signals
 from .. import audience
+from ..context import context
 from ..core import get_authorization_core
 from ..limits import parameter_problem, query_problem
 from ..responses import RESPONSE_MODES, deliver, split_response
@@ -88,9 +89,8 @@ class AuthorizeView(View):
                 error = errors.InvalidRequestError(description=too_long)
                 error.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
                 raise error
-            if len(request.GET.getlist("resource")) + len(request.GET.getlist("audience")) > 1:
-                error = errors.CustomOAuth2Error("invalid_target", "Ask for one API per request (audience or "
-                                                 "resource, once).")
+            if not audience.one_api(request.GET.items()):
+                error = errors.CustomOAuth2Error("invalid_target", audience.ONE_API)
                 error.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
                 raise error
         except FatalClientError as exc:
@@ -121,8 +121,8 @@ class AuthorizeView(View):
             if decision == "allow":
                 self.record_consent(request, client, api, scopes)
             credentials["resource"] = [api.identifier] if api else []
-            credentials["authflows_session"] = session_info(request)
-            credentials["authflows_redirect_uri_sent"] = "redirect_uri" in request.GET
+            ctx = context(request)  # what the oauthlib request of the next line carries to the validator
+            ctx.session, ctx.redirect_uri_sent = session_info(request), "redirect_uri" in request.GET
             location, _status = core.create_authorization_response(request, scopes, credentials, allow=True)
         except AuthorizeError as exc:
             return self.redirect_error(request, redirect_uri, mode, state, exc.error, exc.description)

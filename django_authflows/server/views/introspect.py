@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from oauth2_provider.models import get_access_token_model, get_refresh_token_model
 
@@ -12,7 +12,7 @@ from ...models import TokenFamily
 from ...resource.bearer import verify_jwt
 from ...revocation import is_denied, token_checksum
 from ..endpoint import ClientEndpoint
-from ..responses import NO_STORE, json_error
+from ..responses import json_error, json_response
 
 INACTIVE = {"active": False}
 
@@ -33,10 +33,7 @@ class IntrospectView(ClientEndpoint):
             return json_error("invalid_request", "token is required.")
         # RFC 7662 §2.1: token_type_hint is not read; both types are always searched, so no hint can mislead.
         body = self.access_token(request, token, client) or self.refresh_token(token, client) or INACTIVE
-        response = JsonResponse(body)
-        for key, value in NO_STORE.items():
-            response[key] = value
-        return response
+        return json_response(body)
 
     @staticmethod
     def allowed(caller: Any, owner_id: int) -> bool:

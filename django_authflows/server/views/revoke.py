@@ -7,7 +7,7 @@ from oauth2_provider.models import get_access_token_model, get_refresh_token_mod
 from ... import audit
 from ...revocation import revoke_access_tokens, revoke_family, token_checksum
 from ..endpoint import ClientEndpoint
-from ..responses import NO_STORE, json_error
+from ..responses import json_error, no_store
 
 
 class RevokeView(ClientEndpoint):
@@ -33,7 +33,4 @@ class RevokeView(ClientEndpoint):
                                                                                 application=client))
             revoked = "access_token" if count else "unknown"
         audit.event("token_revoked", client_id=client.client_id, kind=revoked)
-        response = HttpResponse(status=200)
-        for key, value in NO_STORE.items():
-            response[key] = value
-        return response
+        return no_store(HttpResponse(status=200))

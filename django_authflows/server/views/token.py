@@ -2,26 +2,20 @@
 from __future__ import annotations
 
 import json
-import time
 
-from cryptography.fernet import InvalidToken, MultiFernet
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
 from ... import audit
-from ...conf import authflows_settings
-from ...encryption import fernet
 from ...presets import DEVICE_CODE
-from ...revocation import token_checksum
-from .. import client_auth, throttle
+from .. import audience, client_auth, throttle
 from ..context import RequestContext, context
 from ..core import BodyError, get_core
 from ..endpoint import ClientEndpoint
+from ..flows import refresh
 from ..flows.device.polling import poll
-from ..flows.refresh import INVALID_REFRESH, ReusedWithinLeeway
-from ..responses import NO_STORE, json_error
+from ..flows.refresh import ReusedWithinLeeway
+from ..responses import NO_STORE, json_error, json_response, no_store
 
-_SUCCESSOR = "authflows:successor:"
 #: The grants whose oauthlib handler authenticates a client that presents a secret right after checking
 #: that this parameter is there (repeated parameters are refused before, by ``parse_body``).
 _CHECKED_BEFORE_CLIENT = {"client_credentials": None, "authorization_code": "code", "refresh_token": "refresh_token"}
@@ -43,10 +37,6 @@ def log_token_response(request: HttpRequest, params: dict[str, str], status: int
         audit.event("token_refused", error=data.get("error"), reason=data.get("error_description"), **fields)
 
 
-def _fernet() -> MultiFernet:
-    return fernet("successor")
-
-
 class TokenView(ClientEndpoint):
     """The token endpoint; every answer, errors included, is JSON.
 
@@ -60,8 +50,8 @@ class TokenView(ClientEndpoint):
             pairs = core.extract_body(request)
         except BodyError as exc:
             return json_error("invalid_request", str(exc))
-        if sum(key in ("resource", "audience") for key, _value in pairs) > 1:
-            return json_error("invalid_target", "Ask for one API per request (audience or resource, once).")
+        if not audience.one_api(pairs):
+            return json_error("invalid_target", audience.ONE_API)
         params = dict(pairs)
         ctx = context(request, params)
         creds = client_auth.credentials(ctx)
@@ -80,18 +70,19 @@ class TokenView(ClientEndpoint):
         try:
             _uri, headers, body, status = core.create_token_response(request)
         except ReusedWithinLeeway:
-            return self.successor(params.get("refresh_token", ""))
+            earlier = refresh.successor(params.get("refresh_token", ""))
+            return json_response(earlier) if earlier is not None else json_error("invalid_grant", refresh.INVALID_REFRESH)
         if status == 401:  # oauthlib's invalid_client, answered as every client endpoint answers it
             response = client_auth.refusal(ctx)
         else:
-            response = HttpResponse(body, status=status, content_type="application/json")
-            for key, value in {**headers, **NO_STORE}.items():
-                if key.lower() not in {"content-type", "location"}:
+            response = no_store(HttpResponse(body, status=status, content_type="application/json"))
+            for key, value in headers.items():
+                if key.lower() not in {"content-type", "location", *map(str.lower, NO_STORE)}:
                     response[key] = value
         if not (status == 401 and ctx.failure_logged):  # client_authentication_failed says it, with the reason
             log_token_response(request, params, response.status_code, response.content)
         if status == 200 and params.get("grant_type") == "refresh_token":
-            self.remember_successor(params.get("refresh_token", ""), body)
+            refresh.remember_successor(params.get("refresh_token", ""), body)
         return response
 
     @staticmethod
@@ -114,31 +105,3 @@ class TokenView(ClientEndpoint):
         if not auth.ok:
             return client_auth.refusal(ctx)
         return throttle.count_token_request(ctx, auth.client.client_id, authenticated=True)
-
-    @staticmethod
-    def remember_successor(refresh_token: str, body: str) -> None:
-        """Within AUTHFLOWS['REFRESH_REUSE_LEEWAY'] a replay of the rotated token gets the same answer
-        (two tabs refreshing at once) instead of revoking the family; kept encrypted, briefly."""
-        leeway = authflows_settings.REFRESH_REUSE_LEEWAY
-        if leeway and refresh_token:
-            cache.set(_SUCCESSOR + token_checksum(refresh_token), _fernet().encrypt(body.encode()).decode(), leeway)
-
-    @staticmethod
-    def successor(refresh_token: str) -> HttpResponse:
-        key = _SUCCESSOR + token_checksum(refresh_token)
-        deadline = time.monotonic() + 2.0  # the winning request may still be writing its answer
-        while True:
-            stored = cache.get(key)
-            if stored is not None or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
-        try:
-            body = json.loads(_fernet().decrypt(stored.encode())) if stored else None
-        except (InvalidToken, ValueError):
-            body = None
-        if body is None:
-            return json_error("invalid_grant", INVALID_REFRESH)
-        response = HttpResponse(json.dumps(body), content_type="application/json")
-        for key_, value in NO_STORE.items():
-            response[key_] = value
-        return response

@@ -15,7 +15,7 @@ from ....models.device import hash_device_code
 from .... import audit, presets, signals
 from ... import audience
 from ...endpoint import ClientEndpoint
-from ...responses import NO_STORE, json_error
+from ...responses import json_error, json_response
 from .codes import display, generate_device_code, normalise_user_code
 
 
@@ -24,8 +24,8 @@ class DeviceAuthorizationView(ClientEndpoint):
 
     def refuse_before_authentication(self, request: HttpRequest, pairs: list[tuple[str, str]],
                                      params: dict[str, str]) -> HttpResponse | None:
-        if sum(key in ("resource", "audience") for key, _value in pairs) > 1:
-            return json_error("invalid_target", "Ask for one API per request (audience or resource, once).")
+        if not audience.one_api(pairs):
+            return json_error("invalid_target", audience.ONE_API)
         if not params.get("client_id") and not request.META.get("HTTP_AUTHORIZATION"):
             return json_error("invalid_request", "client_id is required.")
         return None
@@ -80,7 +80,4 @@ class DeviceAuthorizationView(ClientEndpoint):
         body = {"device_code": device_code, "user_code": display(user_code), "verification_uri": uri,
                 "verification_uri_complete": f"{uri}?user_code={display(user_code)}",
                 "expires_in": lifetimes["device_code"], "interval": grant.interval}
-        response = JsonResponse(body)
-        for key, value in NO_STORE.items():
-            response[key] = value
-        return response
+        return json_response(body)

@@ -5,7 +5,7 @@ import datetime
 from typing import Any
 
 from django.db.models import F
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from ....conf import authflows_settings
@@ -16,7 +16,7 @@ from ....models.device import hash_device_code
 from .... import presets
 from ... import audience
 from ...issuance import issue_tokens
-from ...responses import NO_STORE, json_error
+from ...responses import json_error, json_response
 from ... import client_auth
 from ...context import context
 
@@ -70,10 +70,7 @@ def _answer(request: HttpRequest, client: Any, grant: DeviceGrant) -> HttpRespon
         return json_error("access_denied", exc.description)
     token = issue_tokens(client=client, user=grant.user, scopes=grant.scopes, api=api, session=grant.session,
                          issuer=issuer_for(request), grant_type=presets.DEVICE_CODE)
-    response = JsonResponse(token)
-    for key, value in NO_STORE.items():
-        response[key] = value
-    return response
+    return json_response(token)
 
 
 def _pending(grant: DeviceGrant, now: datetime.datetime) -> HttpResponse:
