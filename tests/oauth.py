@@ -15,6 +15,11 @@ TOKEN_URL = "/oauth/token"
 ISSUER = "http://testserver/"
 
 
+def basic(client_id: str, secret: str) -> str:
+    """An ``Authorization: Basic`` value (RFC 6749 §2.3.1; our ids and secrets need no form-encoding)."""
+    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+
+
 def pkce_pair() -> tuple[str, str]:
     verifier = secrets.token_urlsafe(48)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()

@@ -1,8 +1,6 @@
 """SQL queries per request (deterministic, so plain tests; speed itself is measured in bench/)."""
 from __future__ import annotations
 
-import base64
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django_authflows import registry
 from django_authflows.apis import create_client_grant
 
+from . import oauth
 from .oauth import TOKEN_URL, query
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +16,7 @@ AUD = "https://api.example.test/"
 
 
 def basic(app):
-    return "Basic " + base64.b64encode(f"{app.client_id}:{app.secret}".encode()).decode()
+    return oauth.basic(app.client_id, app.secret)
 
 
 def count(fn):

@@ -5,13 +5,13 @@ the request carries (a code, a refresh token), and comes after the checks oauthl
 code or refresh token)."""
 from __future__ import annotations
 
-import base64
 from http import HTTPStatus
 
 import pytest
 
 from django_authflows.apis import create_client_grant
 
+from .. import oauth
 from ..oauth import TOKEN_URL, query
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +19,7 @@ AUD = "https://api.example.test/"
 
 
 def basic(app, secret):
-    return "Basic " + base64.b64encode(f"{app.client_id}:{secret}".encode()).decode()
+    return oauth.basic(app.client_id, secret)
 
 
 def answer(response):

@@ -1,7 +1,6 @@
 """People, applications, APIs and keys that are gone lose access at once (issue 14, item 5)."""
 from __future__ import annotations
 
-import base64
 from http import HTTPStatus
 
 import pytest
@@ -11,6 +10,7 @@ from django_authflows import presets, registry
 from django_authflows.apis import create_client_grant
 from django_authflows.models import Api, Application
 
+from .. import oauth
 from ..oauth import TOKEN_URL, pkce_pair, query
 from .test_device import approve, poll, ready, start
 from .test_refresh import INVALID, refresh
@@ -20,7 +20,7 @@ AUD = "https://api.example.test/"
 
 
 def basic(app):
-    return "Basic " + base64.b64encode(f"{app.client_id}:{app.secret}".encode()).decode()
+    return oauth.basic(app.client_id, app.secret)
 
 
 def api_call(client, token):

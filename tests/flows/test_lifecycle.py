@@ -1,7 +1,6 @@
 """Revocation (RFC 7009), introspection (RFC 7662), logout, authorised applications, key rotation."""
 from __future__ import annotations
 
-import base64
 from http import HTTPStatus
 from urllib.parse import urlencode
 
@@ -10,6 +9,7 @@ import pytest
 from django_authflows.apis import create_client_grant
 from django_authflows.server import keys
 
+from .. import oauth
 from .test_refresh import INVALID, refresh
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ AUD = "https://api.example.test/"
 
 
 def basic(app):
-    return "Basic " + base64.b64encode(f"{app.client_id}:{app.secret}".encode()).decode()
+    return oauth.basic(app.client_id, app.secret)
 
 
 def api(client, token):

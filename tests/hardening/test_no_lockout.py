@@ -3,7 +3,6 @@ token requests per client only once the client authenticated, login per (usernam
 state cannot be erased by other traffic, and parallel guesses cannot all pass."""
 from __future__ import annotations
 
-import base64
 import re
 import threading
 from http import HTTPStatus
@@ -14,25 +13,18 @@ import requests
 from django_authflows.apis import create_client_grant
 
 from ..live import LiveServer
-from ..oauth import TOKEN_URL, query
+from ..oauth import TOKEN_URL, basic, pkce_pair, query
 
 pytestmark = pytest.mark.django_db
 AUD = "https://api.example.test/"
 ATTACKER, USER = "203.0.113.66", "198.51.100.7"
 
 
-def basic(client_id, secret):
-    return "Basic " + base64.b64encode(f"{client_id}:{secret}".encode()).decode()
-
-
 @pytest.fixture
 def spa_code(authorize, make_client):
     """A public SPA and a fresh code of one of its users, with its verifier."""
     app = make_client("spa")
-    verifier = "v" * 64
-    import hashlib
-
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    verifier, challenge = pkce_pair()
 
     def code():
         location = authorize(app, code_challenge=challenge, code_challenge_method="S256")["Location"]
