@@ -1,10 +1,11 @@
 """Rate limits (fixed windows) in Django's cache: Redis across processes, or a store of their own per process.
 
-Limit and lockout state must not be erasable by other traffic. Django's default local-memory cache keeps
-300 entries and drops the least recently used, so 400 requests of any kind would wipe a user's lockout; when
-the default cache is per process, the limits therefore keep a local-memory store of their own, sized for
-them. A shared cache (Redis) is used as it is: configure it not to evict these keys (``noeviction`` or a
-``volatile-*`` policy with room to spare)."""
+Limit and lockout state must not be erasable by other traffic, and counting must be atomic. Django's
+default local-memory cache keeps 300 entries and drops the least recently used, so 400 requests of any kind
+would wipe a user's lockout; the file and database caches count with a read and a write. Unless the default
+cache is Redis or Memcached, the limits therefore keep a local-memory store of their own, sized for them.
+Redis is used as it is: configure it not to evict these keys (``noeviction``, or a ``volatile-*`` policy with
+room to spare)."""
 from __future__ import annotations
 
 import hashlib
@@ -46,11 +47,16 @@ LOCAL_MAX_ENTRIES = 200_000
 _local_store: BaseCache | None = None
 
 
+#: Cache backends whose ``incr`` is one atomic step shared by every process (Redis, Memcached). Django's
+#: file and database caches increment with a read and a write, so parallel guesses could all pass.
+ATOMIC_BACKENDS = ("RedisCache", "PyMemcacheCache", "PyLibMCCache")
+
+
 def store() -> BaseCache:
-    """The default cache when it is shared by processes, else this process's own limiter store."""
+    """The default cache when every process shares it with atomic counters, else this process's own
+    limiter store (limits then hold per process)."""
     global _local_store
-    default = caches["default"]
-    if not isinstance(default, LocMemCache):
+    if type(caches["default"]).__name__ in ATOMIC_BACKENDS:
         return cache
     if _local_store is None:
         _local_store = LocMemCache("authflows-ratelimit", {"OPTIONS": {"MAX_ENTRIES": LOCAL_MAX_ENTRIES}})

@@ -81,6 +81,15 @@ else:
     }}
 if os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
+elif not PRODUCTION and os.environ.get("EXAMPLE_CACHE") != "locmem":
+    # Development: a cache the server and `manage.py authflows ...` share, so that an application deleted
+    # with the CLI has its access tokens refused by the running server at once (a per-process cache would
+    # keep the deny-list inside the CLI). Production uses Redis (docs/production.md).
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")) + "-cache",
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
+    }}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

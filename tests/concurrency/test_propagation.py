@@ -1,5 +1,6 @@
 """A change made with ``manage.py authflows`` in another process reaches a running server on its very next
-request, with the default per-process cache (the registry's generation in the database) and with Redis."""
+request: with a per-process cache (the registry's generation in the database), with the example project's
+development cache (files shared by the server and the CLI) and with Redis."""
 from __future__ import annotations
 
 import base64
@@ -14,9 +15,9 @@ pytestmark = pytest.mark.live
 AUD = "https://api.example.test/"
 
 
-@pytest.fixture(scope="module", params=["sqlite+locmem", "postgres+locmem", "sqlite+redis"])
+@pytest.fixture(scope="module", params=["sqlite+locmem", "postgres+locmem", "sqlite+file", "sqlite+redis"])
 def server(request):
-    env = {}
+    env = {"EXAMPLE_CACHE": "locmem"} if "locmem" in request.param else {}
     if "postgres" in request.param:
         env["DATABASE_URL"] = request.getfixturevalue("postgres_url")
     if "redis" in request.param:
@@ -45,7 +46,7 @@ def test_an_application_deleted_with_the_cli_is_refused_at_once(server):
     server.manage("authflows", "apps", "delete", app["client_id"])
     refused = cc(server, app)
     assert refused.status_code == 401 and refused.json()["error"] == "invalid_client", refused.text
-    if "redis" in server.kind:  # the deny-list is in the cache: shared only when the cache is
+    if "locmem" not in server.kind:  # the deny-list is in the cache: shared only when the cache is
         api = requests.get(server.url + "/api/private",
                            headers={"Authorization": f"Bearer {granted.json()['access_token']}"}, timeout=10)
         assert api.status_code == 401 and "revoked" in api.json()["error_description"], api.text
