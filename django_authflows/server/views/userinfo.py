@@ -28,7 +28,8 @@ class UserInfoView(View):
     http_method_names = ["get", "post", "options"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        result = authenticate_bearer(request, audience=issuer_for(request) + "userinfo")
+        # OIDC Core §5.3.1 / RFC 6750 §2.2: the token may come in a form body here (never in the URL).
+        result = authenticate_bearer(request, audience=issuer_for(request) + "userinfo", allow_body=True)
         if not result.token_sent:
             return bearer_error(None, "An access token is required.")
         if not result.valid:
