@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ...conf import authflows_settings
 from ...issuer import issuer_for
 from ...resource.bearer import authenticate_bearer
+from ..oidc_request import USERINFO_CLAIMS, requested_claims
 from ..responses import json_error
 from ..sensitive import keep_out_of_reports
 
@@ -41,7 +42,8 @@ class UserInfoView(View):
         user = adapter.get_user_by_subject(str(result.claims.get("sub", "")))
         if user is None or not user.is_active:
             return bearer_error("invalid_token", "The user of this token no longer exists.")
-        claims = {"sub": adapter.get_subject(user), **adapter.get_user_claims(user, set(result.scopes))}
+        claims = {**requested_claims(adapter, user, result.claims.get(USERINFO_CLAIMS) or []),
+                  **adapter.get_user_claims(user, set(result.scopes)), "sub": adapter.get_subject(user)}
         response = JsonResponse(claims)
         response["Cache-Control"] = "no-store"
         return response
