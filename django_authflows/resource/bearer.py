@@ -84,14 +84,35 @@ verified = VerifiedSignatures()
 _signed_headers: dict[str, dict[str, Any]] = {}
 
 
-def extract_token(request: HttpRequest) -> tuple[str | None, BearerResult | None]:
-    """The token from ``Authorization: Bearer``; tokens in the query string or the body are refused
-    (RFC 9700 §2.5 / RFC 6750 §2.3)."""
+def _body_token(request: HttpRequest) -> str | None:
+    """RFC 6750 §2.2: ``access_token`` in an ``application/x-www-form-urlencoded`` body of a request that is
+    not a GET."""
+    if request.method in ("GET", "HEAD") or (request.content_type or "").lower() != "application/x-www-form-urlencoded":
+        return None
+    try:
+        values = request.POST.getlist("access_token")
+    except Exception:  # a body Django cannot parse (too large, bad encoding): no token in it
+        return None
+    return values[0] if len(values) == 1 else ("" if values else None)
+
+
+def extract_token(request: HttpRequest, allow_body: bool = False) -> tuple[str | None, BearerResult | None]:
+    """The token from ``Authorization: Bearer``, or with ``allow_body`` from a form body (RFC 6750 §2.2; only
+    /userinfo allows it, as OpenID Connect asks). Tokens in the query string are always refused (RFC 9700
+    §2.5 / RFC 6750 §2.3), and so are tokens in the body of a request to an API: tokens travel in headers."""
     # request.GET builds a QueryDict; most API requests have no query string to parse
     if request.META.get("QUERY_STRING") and "access_token" in request.GET:
         return None, BearerResult(error="invalid_request",
                                   description="Send the access token in the Authorization header, not the URL.")
     header = request.META.get("HTTP_AUTHORIZATION", "")
+    body_token = _body_token(request) if allow_body else None
+    if body_token is not None:
+        if header:  # RFC 6750 §3.1: more than one method is invalid_request
+            return None, BearerResult(error="invalid_request",
+                                      description="Send the access token in one place: the header or the body.")
+        if not body_token or len(body_token) > MAX_TOKEN_LENGTH or not body_token.isascii() or " " in body_token:
+            return None, BearerResult(error="invalid_request", description="Malformed access_token in the body.")
+        return body_token, None
     if not header:
         return None, BearerResult(token_sent=False)
     scheme, _, token = header.partition(" ")
@@ -172,12 +193,13 @@ def _issuer(request: HttpRequest) -> str | None:
         return None
 
 
-def authenticate_bearer(request: HttpRequest, audience: str | None = None) -> BearerResult:
-    """Validate the request's bearer token once; the result is memoised on the request."""
-    cache: dict[str | None, BearerResult] = request.__dict__.setdefault(_ATTR, {})
-    if audience in cache:
-        return cache[audience]
-    token, early = extract_token(request)
+def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, allow_body: bool = False) -> BearerResult:
+    """Validate the request's bearer token once; the result is memoised on the request. ``allow_body``
+    also accepts the token in a form body (RFC 6750 §2.2), for /userinfo only."""
+    cache: dict[tuple[str | None, bool], BearerResult] = request.__dict__.setdefault(_ATTR, {})
+    if (audience, allow_body) in cache:
+        return cache[(audience, allow_body)]
+    token, early = extract_token(request, allow_body=allow_body)
     if early is not None:
         result = early
     else:
@@ -192,5 +214,5 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None) -> Be
             result = verify_jwt(token, issuer=issuer, audience=expected)
     if result.valid and authflows_settings.CHECK_REVOCATION and is_denied(token):
         result = _fail("The access token has been revoked.")
-    cache[audience] = result
+    cache[(audience, allow_body)] = result
     return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 import codecs
 import json
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import BadRequest, RequestDataTooBig
 
@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
 from oauthlib.openid import Server
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauth2_provider.oauth2_backends import OAuthLibCore
 
 from ..conf import authflows_settings
@@ -82,7 +83,7 @@ def parse_body(request: HttpRequest) -> list[tuple[str, str]]:
                 raise BodyError(f"The parameter {key!r} must be a string.")
             pairs.append((key, str(value)))
     else:
-        pairs = _form_pairs(request)
+        pairs = form_pairs(request)
         seen: set[str] = set()
         for key, _value in pairs:
             if key in seen and key not in REPEATABLE:
@@ -99,7 +100,7 @@ def parse_body(request: HttpRequest) -> list[tuple[str, str]]:
     return pairs
 
 
-def _form_pairs(request: HttpRequest) -> list[tuple[str, str]]:
+def form_pairs(request: HttpRequest) -> list[tuple[str, str]]:
     """``application/x-www-form-urlencoded`` in any charset (Django 5 accepts only UTF-8, and device
     clients send ``charset=ISO-8859-1`` and others), or ``multipart/form-data`` through Django."""
     if (request.content_type or "").lower() == "multipart/form-data":
@@ -161,11 +162,35 @@ class AuthflowsOAuthLibCore(OAuthLibCore):
 
 
 class AuthorizationCore(AuthflowsOAuthLibCore):
-    """The bridge for /authorize: the authorization request is its query string (RFC 6749 §4.1.1); a POST
-    there carries our consent form, whose fields are not authorization request parameters."""
+    """The bridge for /authorize. The view hands it the authorization request's parameters, read from the
+    query of a GET or the form body of a POST (OIDC Core §3.1.2.1) and normalised; oauthlib sees them as
+    the query of a GET, so the fields of our consent form are never read as request parameters."""
 
     def extract_body(self, request: HttpRequest) -> list[tuple[str, str]]:
         return []
+
+    @staticmethod
+    def request_uri(request: HttpRequest, pairs: list[tuple[str, str]]) -> str:
+        return f"{request.path}?{urlencode(pairs)}"
+
+    def validate(self, request: HttpRequest, pairs: list[tuple[str, str]]) -> tuple[list[str], dict[str, Any]]:
+        """As DOT's ``validate_authorization_request``, on ``pairs`` rather than the request's own query."""
+        try:
+            return self.server.validate_authorization_request(
+                self.request_uri(request, pairs), http_method="GET", body=None, headers=self.extract_headers(request))
+        except errors.FatalClientError as error:
+            raise FatalClientError(error=error) from None
+        except errors.OAuth2Error as error:
+            raise OAuthToolkitError(error=error) from None
+
+    def authorize(self, request: HttpRequest, pairs: list[tuple[str, str]], scopes: list[str],
+                  credentials: dict[str, Any]) -> str:
+        """Run the authorization endpoint for the signed-in user; returns the Location oauthlib built."""
+        credentials["user"] = request.user
+        headers_out, _body, _status = self.server.create_authorization_response(
+            uri=self.request_uri(request, pairs), http_method="GET", headers=self.extract_headers(request),
+            scopes=scopes, credentials=credentials)
+        return headers_out.get("Location", "")
 
 
 _core: AuthflowsOAuthLibCore | None = None

@@ -49,7 +49,7 @@ def token_client_id(request: HttpRequest) -> str | None:
     from ..resource.bearer import authenticate_bearer
 
     # The same audience as the view, so the validation is memoised on the request and runs once.
-    result = authenticate_bearer(request, audience=issuer_for(request) + "userinfo")
+    result = authenticate_bearer(request, audience=issuer_for(request) + "userinfo", allow_body=True)
     if not result.valid:
         return None
     client_id = result.claims.get("client_id") or result.claims.get("azp")

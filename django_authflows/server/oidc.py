@@ -10,6 +10,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from ..conf import authflows_settings
 from .context import context_of
 from .jwt import sign
+from .oidc_request import requested, requested_claims
 from .tokens import request_issuer, session_info
 
 #: auth0-spa-js verifies RS256 ID tokens only, so ID tokens are RS256 whatever an API uses.
@@ -22,6 +23,8 @@ def id_token_claims(request: Request, base: dict[str, Any]) -> dict[str, Any]:
     session = session_info(request)
     claims = {
         **adapter.get_user_claims(request.user, set(request.scopes or [])),
+        # OIDC Core §5.5: claims asked for the ID token by the claims parameter (stored with the code).
+        **requested_claims(adapter, request.user, list(requested(getattr(request, "claims", None), "id_token"))),
         **base,  # aud, iat, nonce, at_hash from oauthlib
         "iss": request_issuer(request),
         "sub": adapter.get_subject(request.user),

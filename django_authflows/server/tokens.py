@@ -11,6 +11,7 @@ from . import audience
 from .context import context_of
 from ..issuer import ISSUER_HEADER
 from .jwt import access_token_claims, sign
+from .oidc_request import USERINFO_CLAIMS, userinfo_claim_names
 
 
 def request_issuer(request: Request) -> str:
@@ -41,6 +42,9 @@ def generate_access_token(request: Request) -> str:
     else:
         subject = authflows_settings.ADAPTER().get_subject(request.user)
         auth_time = session_info(request).get("auth_time")
+        asked = userinfo_claim_names(getattr(request, "claims", None))
+        if asked and "openid" in (request.scopes or []):  # OIDC Core §5.5: for /userinfo, which reads only this token
+            extra[USERINFO_CLAIMS] = asked
     claims = access_token_claims(
         issuer=request_issuer(request), subject=subject, client_id=client.client_id,
         audience=api.identifier if api else None, scopes=list(request.scopes or []),

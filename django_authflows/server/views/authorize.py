@@ -6,22 +6,26 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 
+from ...conf import authflows_settings
 from ...issuer import issuer_for
 from ...models import Consent
 from ... import audit, signals
 from .. import audience
 from ..context import context
-from ..core import get_authorization_core
+from ..core import BodyError, form_pairs, get_authorization_core
 from ..limits import parameter_problem, query_problem
+from .. import oidc_request
+from ..oidc_request import LOGIN_STAMP, RequestParameterError
 from ..responses import RESPONSE_MODES, deliver, split_response
-from ..session import session_info
+from ..session import logged_in_since, session_info
 from .frames import no_framing
 from ..sensitive import keep_out_of_reports
 
@@ -51,7 +55,7 @@ class AuthorizeError(Exception):
 
 
 @keep_out_of_reports  # codes, secrets, verifiers, passwords and tokens
-@method_decorator(no_framing, name="dispatch")
+@method_decorator([csrf_exempt, no_framing], name="dispatch")  # see post(): the consent form keeps its CSRF check
 class AuthorizeView(View):
     """The authorization endpoint.
 
@@ -63,33 +67,62 @@ class AuthorizeView(View):
     error_template_name = "authflows/error.html"
     http_method_names = ["get", "post"]
 
+    params: QueryDict
+    claims: dict[str, Any] | None = None
+
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.handle(request, decision=None)
 
     def post(self, request: HttpRequest) -> HttpResponse:
+        """Our consent form posts to ``/authorize?<the request>`` and is CSRF-protected. A POST without a
+        query is an authorization request sent as a form (OIDC Core §3.1.2.1, which the OP MUST support):
+        an RP posts it cross-site, so it has no CSRF token, and it is handled as the same GET would be."""
+        if not request.META.get("QUERY_STRING"):
+            if (request.content_type or "").lower() not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+                return self.error_page(request, "invalid_request",
+                                       "A POSTed authorization request must be application/x-www-form-urlencoded.")
+            try:
+                pairs = form_pairs(request)
+            except BodyError as exc:
+                return self.error_page(request, "invalid_request", str(exc))
+            return self.handle(request, decision=None, posted=pairs)
+        return csrf_protect(self.consent_decision)(request)
+
+    def consent_decision(self, request: HttpRequest) -> HttpResponse:
         decision = "allow" if "allow" in request.POST else "deny" if "deny" in request.POST else None
         if decision is None:
             return self.error_page(request, "invalid_request", "Choose Allow or Deny.")
         return self.handle(request, decision=decision)
 
     # -- the steps -------------------------------------------------------------------------------
-    def handle(self, request: HttpRequest, decision: str | None) -> HttpResponse:
-        pairs = [(k, v) for k, values in request.GET.lists() for v in values]
+    def handle(self, request: HttpRequest, decision: str | None,
+               posted: list[tuple[str, str]] | None = None) -> HttpResponse:
+        pairs = posted if posted is not None else [(k, v) for k, values in request.GET.lists() for v in values]
+        self.params = QueryDict(mutable=True)
+        for key, value in pairs:
+            self.params.appendlist(key, value)
         # RFC 6749 §4.1.2.1: while client_id and redirect_uri are unchecked, errors are shown, not redirected.
-        unreadable = (query_problem(request.META.get("QUERY_STRING", ""))
-                      or parameter_problem(pairs, only=_CHECKED_FIRST))
+        unreadable = (query_problem(request.META.get("QUERY_STRING", "")) if posted is None else None) or (
+            parameter_problem(pairs, only=_CHECKED_FIRST))
         if unreadable or any("\x00" in k or "\x00" in v or len(v) > 4096 for k, v in pairs):
             return self.error_page(request, "invalid_request", unreadable or "A parameter is malformed or too long.")
         # Too long to look up or store: refused once the redirect URI is known to be the client's.
         too_long = parameter_problem(pairs)
+        # A malformed claims value would stop oauthlib before it knows the redirect URI: it is refused below.
+        oauth_pairs, self.claims, malformed = oidc_request.for_oauthlib(pairs)
         core = get_authorization_core()
         try:
-            scopes, credentials = core.validate_authorization_request(request)
-            if too_long:
-                error = errors.InvalidRequestError(description=too_long)
+            scopes, credentials = core.validate(request, oauth_pairs)
+            # OIDC Core §3.1.2.1: redirect_uri is REQUIRED in an OpenID Connect request, whatever is registered.
+            if "openid" in scopes and "redirect_uri" not in self.params:
+                return self.error_page(request, "invalid_request",
+                                       "redirect_uri is required in an OpenID Connect authentication request.")
+            problem = too_long or malformed
+            if problem:
+                error = errors.InvalidRequestError(description=problem)
                 error.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
                 raise error
-            if not audience.one_api(request.GET.items()):
+            if not audience.one_api(pairs):
                 error = errors.CustomOAuth2Error("invalid_target", audience.ONE_API)
                 error.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
                 raise error
@@ -98,8 +131,8 @@ class AuthorizeView(View):
             return self.error_page(request, err.error, err.description)
         except (OAuthToolkitError, errors.OAuth2Error) as exc:
             err = exc.oauthlib_error if isinstance(exc, OAuthToolkitError) else exc
-            if too_long:  # whatever else oauthlib found, this is the first thing wrong with the request
-                err = _with_redirect(errors.InvalidRequestError(description=too_long), err)
+            if too_long or malformed:  # whatever else oauthlib found, this is the first thing wrong with it
+                err = _with_redirect(errors.InvalidRequestError(description=too_long or malformed), err)
             return self.redirect_oauth_error(request, err)
         oauth_request = credentials.pop("request")
         client = oauth_request.client
@@ -109,9 +142,15 @@ class AuthorizeView(View):
         try:
             api = audience.api_for(oauth_request)
             self.check_request(request, credentials, mode)
+            if posted is not None:  # valid: on as the same GET, which brings the session cookie (SameSite=Lax)
+                return HttpResponseRedirect(core.request_uri(request, pairs), status=303)
+            hinted = self.hinted_subject(request)
             login = self.require_login(request, credentials)
             if login is not None:
                 return login
+            if hinted is not None and hinted != authflows_settings.ADAPTER().get_subject(request.user):
+                # OIDC Core §3.1.2.1: the hinted End-User is not the one logged in.
+                raise AuthorizeError("login_required", "The id_token_hint names another user than the one logged in.")
             if decision is None and self.needs_consent(request, client, api, scopes):
                 if "none" in self.prompts(request):
                     raise AuthorizeError("consent_required", "The user has not consented to this application.")
@@ -122,8 +161,8 @@ class AuthorizeView(View):
                 self.record_consent(request, client, api, scopes)
             credentials["resource"] = [api.identifier] if api else []
             ctx = context(request)  # what the oauthlib request of the next line carries to the validator
-            ctx.session, ctx.redirect_uri_sent = session_info(request), "redirect_uri" in request.GET
-            location, _status = core.create_authorization_response(request, scopes, credentials, allow=True)
+            ctx.session, ctx.redirect_uri_sent = session_info(request), "redirect_uri" in self.params
+            location = core.authorize(request, oauth_pairs, scopes, credentials)
         except AuthorizeError as exc:
             return self.redirect_error(request, redirect_uri, mode, state, exc.error, exc.description)
         except errors.OAuth2Error as exc:
@@ -136,13 +175,21 @@ class AuthorizeView(View):
         params.append(("iss", issuer_for(request)))  # RFC 9207
         return deliver(request, redirect_uri, params, mode)
 
-    @staticmethod
-    def prompts(request: HttpRequest) -> set[str]:
-        return set(request.GET.get("prompt", "").split())
+    def prompts(self, request: HttpRequest) -> set[str]:
+        return set(self.params.get("prompt", "").split())
 
     def response_mode(self, request: HttpRequest, response_type: str) -> str:
         implicit = set(response_type.split()) & {"token", "id_token"}
-        return request.GET.get("response_mode") or ("fragment" if implicit else "query")
+        return self.params.get("response_mode") or ("fragment" if implicit else "query")
+
+    def hinted_subject(self, request: HttpRequest) -> str | None:
+        hint = self.params.get("id_token_hint")
+        if not hint:
+            return None
+        try:
+            return oidc_request.hinted_subject(hint, issuer_for(request))
+        except RequestParameterError as exc:
+            raise AuthorizeError("invalid_request", str(exc)) from None
 
     def check_request(self, request: HttpRequest, credentials: dict[str, Any], mode: str) -> None:
         response_type = credentials["response_type"]
@@ -152,36 +199,52 @@ class AuthorizeView(View):
             # RFC 9700 §2.5: tokens never travel in a URL query.
             raise AuthorizeError("invalid_request", "response_mode=query is not allowed with this response_type.")
         prompts = self.prompts(request)
-        if prompts - {"none", "login", "consent"}:
-            raise AuthorizeError("invalid_request", "prompt must be none, login or consent.")
+        if prompts - oidc_request.PROMPTS:
+            raise AuthorizeError("invalid_request", "prompt must be none, login, consent or select_account.")
         if "none" in prompts and len(prompts) > 1:
             raise AuthorizeError("invalid_request", "prompt=none cannot be combined with other values.")
-        max_age = request.GET.get("max_age")
+        max_age = self.params.get("max_age")
         if max_age is not None and not (max_age.isascii() and max_age.isdigit()):
             raise AuthorizeError("invalid_request", "max_age must be a non-negative integer.")
+        for name, error in oidc_request.UNSUPPORTED.items():
+            if name in self.params:
+                raise AuthorizeError(error, f"The {name} parameter is not supported by this server.")
+        acr = oidc_request.acr_problem(self.claims)
+        if acr:
+            raise AuthorizeError("access_denied", acr)
 
     def require_login(self, request: HttpRequest, credentials: dict[str, Any]) -> HttpResponse | None:
-        """Redirect to the login page when there is no session, ``prompt=login``, or ``max_age`` passed."""
+        """Redirect to the login page when there is no session, ``prompt=login`` or ``select_account``, or
+        ``max_age`` passed (OIDC Core §3.1.2.1). The request comes back without them but with a signed stamp
+        of this moment, and goes on only once the session's login is newer than the stamp: opening that URL
+        with the old session sends the user to the login page again."""
         prompts = self.prompts(request)
         auth_time = session_info(request).get("auth_time")
-        max_age = request.GET.get("max_age")
-        fresh = auth_time is not None and (max_age is None or time.time() - auth_time <= int(max_age))
-        if request.user.is_authenticated and fresh and "login" not in prompts:
-            return None
+        max_age = self.params.get("max_age")
+        stamp = oidc_request.stamped_at(self.params.get(LOGIN_STAMP)) if LOGIN_STAMP in self.params else None
+        if LOGIN_STAMP in self.params:  # a login was asked for: only one newer than the stamp will do
+            if stamp is not None and logged_in_since(request, stamp):
+                return None
+        else:
+            fresh = auth_time is not None and (max_age is None or time.time() - auth_time <= int(max_age))
+            if request.user.is_authenticated and fresh and not prompts & {"login", "select_account"}:
+                return None
         if "none" in prompts:
             raise AuthorizeError("login_required", "The user is not logged in.")
-        query = request.GET.copy()
+        query = self.params.copy()
         if "prompt" in query:  # asked once: after the login the request goes on without it
-            rest = " ".join(sorted(prompts - {"login"}))
+            rest = " ".join(sorted(prompts - {"login", "select_account"}))
             if rest:
                 query["prompt"] = rest
             else:
                 del query["prompt"]
         if "max_age" in query:
-            del query["max_age"]  # satisfied by the login that is about to happen
+            del query["max_age"]  # satisfied by the login that is about to happen, which the stamp requires
+        if request.user.is_authenticated or LOGIN_STAMP in query:  # without a session any login will be newer
+            query[LOGIN_STAMP] = oidc_request.login_stamp()
         next_url = f"{request.path}?{query.urlencode()}"
         response = redirect_to_login(next_url)
-        hint = request.GET.get("login_hint")
+        hint = self.params.get("login_hint")
         if hint:
             response["Location"] += "&" + urlencode({"login_hint": hint[:150]})
         return response
@@ -209,18 +272,18 @@ class AuthorizeView(View):
     def consent_page(self, request: HttpRequest, client: Any, api: Any, scopes: list[str]) -> HttpResponse:
         described = [(s, SCOPE_LABELS.get(s) or (api.describe_scope(s) if api else s)) for s in scopes]
         context = {"application": client, "api": api, "scopes": described, "user": request.user,
-                   "form_action": request.get_full_path()}
+                   "form_action": f"{request.path}?{self.params.urlencode()}"}
         return TemplateResponse(request, self.template_name, context)
 
     def error_page(self, request: HttpRequest, error: str, description: str) -> HttpResponse:
-        audit.event("authorization_refused", client_id=str(request.GET.get("client_id", ""))[:100] or None,
+        audit.event("authorization_refused", client_id=str(self.param("client_id"))[:100] or None,
                     error=error, reason=description, redirect="none")
         return TemplateResponse(request, self.error_template_name,
                                 {"error": error, "description": description}, status=400)
 
     def redirect_error(self, request: HttpRequest, redirect_uri: str, mode: str, state: str | None,
                        error: str, description: str) -> HttpResponse:
-        audit.event("authorization_refused", client_id=str(request.GET.get("client_id", ""))[:100] or None,
+        audit.event("authorization_refused", client_id=str(self.param("client_id"))[:100] or None,
                     user_id=getattr(request.user, "pk", None), error=error, reason=description)
         if mode not in RESPONSE_MODES:
             mode = "query"
@@ -237,6 +300,11 @@ class AuthorizeView(View):
         redirect_uri = getattr(err, "redirect_uri", None)
         if not redirect_uri:
             return self.error_page(request, err.error, err.description)
-        response_type = request.GET.get("response_type", "code")
+        response_type = self.param("response_type") or "code"
         return self.redirect_error(request, redirect_uri, self.response_mode(request, response_type),
-                                   request.GET.get("state"), err.error, err.description)
+                                   self.param("state") or None, err.error, err.description)
+
+    def param(self, name: str) -> str:
+        params = getattr(self, "params", None)  # unset when the request was refused before it was read
+        return str(params.get(name, "")) if params is not None else ""
+

@@ -36,12 +36,13 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
-        "claims_supported": ["aud", "auth_time", "email", "email_verified", "exp", "family_name", "given_name",
+        "claims_supported": ["acr", "aud", "auth_time", "email", "email_verified", "exp", "family_name", "given_name",
                              "iat", "iss", "name", "nickname", "nonce", "preferred_username", "sid", "sub",
                              "updated_at"],
+        # OIDC Core §6: request objects are refused (request_not_supported), not ignored.
         "request_parameter_supported": False,
         "request_uri_parameter_supported": False,
-        "claims_parameter_supported": False,
+        "claims_parameter_supported": True,  # OIDC Core §5.5, for the ID token and /userinfo
         "authorization_response_iss_parameter_supported": True,
     }
     for name, key in [("revoke", "revocation_endpoint"), ("introspect", "introspection_endpoint"),

@@ -9,6 +9,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ...conf import authflows_settings
 from ...issuer import issuer_for
 from ...resource.bearer import authenticate_bearer
+from ..oidc_request import USERINFO_CLAIMS, requested_claims
 from ..responses import json_error
 from ..sensitive import keep_out_of_reports
 
@@ -28,7 +29,8 @@ class UserInfoView(View):
     http_method_names = ["get", "post", "options"]
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        result = authenticate_bearer(request, audience=issuer_for(request) + "userinfo")
+        # OIDC Core §5.3.1 / RFC 6750 §2.2: the token may come in a form body here (never in the URL).
+        result = authenticate_bearer(request, audience=issuer_for(request) + "userinfo", allow_body=True)
         if not result.token_sent:
             return bearer_error(None, "An access token is required.")
         if not result.valid:
@@ -40,7 +42,8 @@ class UserInfoView(View):
         user = adapter.get_user_by_subject(str(result.claims.get("sub", "")))
         if user is None or not user.is_active:
             return bearer_error("invalid_token", "The user of this token no longer exists.")
-        claims = {"sub": adapter.get_subject(user), **adapter.get_user_claims(user, set(result.scopes))}
+        claims = {**requested_claims(adapter, user, result.claims.get(USERINFO_CLAIMS) or []),
+                  **adapter.get_user_claims(user, set(result.scopes)), "sub": adapter.get_subject(user)}
         response = JsonResponse(claims)
         response["Cache-Control"] = "no-store"
         return response
