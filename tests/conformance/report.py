@@ -43,7 +43,7 @@ def render(outcomes: dict[tuple[str, str], tuple[str, str]], date: str, commit: 
             lines.append(f"| {name} | {result} | {detail} |")
         lines.append("")
     summary = ", ".join(f"{k}: {counts[k]}" for k in ("PASS", "WARNING", "N/A", "FAIL") if k in counts)
-    lines[5:5] = [f"Summary: {summary}.", ""]
+    lines[6:6] = [f"Summary: {summary}.", ""]
     return "\n".join(lines)
 
 
