@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import shutil
 import socket
 import subprocess
@@ -29,9 +30,12 @@ class LiveServer:
     PostgreSQL/Redis given through ``env`` (DATABASE_URL, REDIS_URL)."""
 
     def __init__(self, env: dict[str, str] | None = None, *, seed: bool = True, gunicorn: bool = False,
-                 workers: int = 2, threads: int = 1, database_dir: str | None = None) -> None:
+                 workers: int = 2, threads: int = 1, database_dir: str | None = None,
+                 tls: tuple[str, str, str] | None = None) -> None:
+        # tls: (certfile, keyfile, CA file) serves https through gunicorn (the issuer becomes https too).
         self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.tls = tls
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._tmp = database_dir or tempfile.mkdtemp(prefix="authflows-live-")
         self._own_tmp = database_dir is None
         self.env = {**os.environ, "SQLITE_PATH": str(Path(self._tmp) / "db.sqlite3"),
@@ -59,16 +63,22 @@ class LiveServer:
         if self.gunicorn:
             cmd = [sys.executable, "-m", "gunicorn", "example_project.wsgi", "-b", f"127.0.0.1:{self.port}",
                    "-w", str(self.workers), "--threads", str(self.threads), "--access-logfile", "-"]
+            if self.tls:
+                cmd += ["--certfile", self.tls[0], "--keyfile", self.tls[1]]
         else:
+            if self.tls:
+                raise ValueError("tls needs gunicorn=True")
             cmd = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
+        tls_context = ssl.create_default_context(cafile=self.tls[2]) if self.tls else None
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("server exited:\n" + self.log())
             try:
-                urllib.request.urlopen(self.url + "/.well-known/openid-configuration", timeout=2).read()
+                urllib.request.urlopen(self.url + "/.well-known/openid-configuration", timeout=2,
+                                       context=tls_context).read()
                 return self
             except OSError:
                 time.sleep(0.2)
