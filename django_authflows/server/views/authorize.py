@@ -19,6 +19,7 @@ from ... import audit, signals
 from .. import audience
 from ..context import context
 from ..core import get_authorization_core
+from ..flows.implicit import unsupported_response_type
 from ..limits import parameter_problem, query_problem
 from ..responses import RESPONSE_MODES, deliver, split_response
 from ..session import session_info
@@ -235,8 +236,11 @@ class AuthorizeView(View):
     def redirect_oauth_error(self, request: HttpRequest, err: errors.OAuth2Error) -> HttpResponse:
         """A non-fatal error found while validating: the redirect URI was already checked by oauthlib."""
         redirect_uri = getattr(err, "redirect_uri", None)
+        description = err.description
+        if err.error == "unsupported_response_type":  # oauthlib says nothing: name the type and those served
+            description = unsupported_response_type(str(request.GET.get("response_type", "")))
         if not redirect_uri:
-            return self.error_page(request, err.error, err.description)
+            return self.error_page(request, err.error, description)
         response_type = request.GET.get("response_type", "code")
         return self.redirect_error(request, redirect_uri, self.response_mode(request, response_type),
-                                   request.GET.get("state"), err.error, err.description)
+                                   request.GET.get("state"), err.error, description)
