@@ -46,3 +46,19 @@ def test_logout_without_client_id_says_so(client):
     response = client.get("/v2/logout", {"returnTo": "https://elsewhere.example.test/"})
     assert response.status_code == 400
     assert b"client_id" in response.content
+
+
+def test_login_page_names_the_application_that_asks(client, make_client):
+    from urllib.parse import urlencode
+
+    app = make_client("regular")
+    app.name = "Shop <b>& Co</b>"
+    app.save()
+    nxt = "/authorize?" + urlencode({"response_type": "code", "client_id": app.client_id})
+    page = client.get("/login", {"next": nxt}).content.decode()
+    assert "to continue to <strong>Shop &lt;b&gt;&amp; Co&lt;/b&gt;</strong>" in page
+    # An unknown client_id, or one that is not in an /authorize URL, names nothing (and is never echoed).
+    for other in ("/authorize?client_id=%3Cscript%3E", f"/elsewhere?client_id={app.client_id}",
+                  f"https://evil.example.test/authorize?client_id={app.client_id}"):
+        page = client.get("/login", {"next": other}).content.decode()
+        assert 'id="login-for"' not in page and "<script>" not in page
