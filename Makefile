@@ -37,6 +37,8 @@ wrk:
 demo: install
 	SQLITE_PATH=$(DEMO_DB) $(BIN)/python manage.py migrate --noinput -v0
 	SQLITE_PATH=$(DEMO_DB) $(BIN)/python manage.py seed_demo --base-url $(BASE)
+	@# `manage.py authflows demo device|m2m`, run from another terminal, talk to this server by default.
+	@echo $(BASE) > .demo-base-url
 	@echo
 	@echo "  Open $(BASE)/ and log in as demo / demo-password-123 (admin: $(BASE)/admin/)."
 	@echo
@@ -58,4 +60,4 @@ bench: $(BIN)/python wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) demo.sqlite3* db.sqlite3* tests/artifacts .pytest_cache
+	rm -rf $(VENV) .demo-base-url demo.sqlite3* db.sqlite3* tests/artifacts .pytest_cache

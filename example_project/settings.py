@@ -50,6 +50,7 @@ TEMPLATES = [{
         "django.template.context_processors.request",
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
+        "example_project.demo.context.navigation",
     ]},
 }]
 WSGI_APPLICATION = "example_project.wsgi.application"
@@ -129,6 +130,18 @@ AUTHFLOWS = {
 }
 SILENCED_SYSTEM_CHECKS = ["authflows.W001"]  # the demo shows the implicit flow on purpose
 EXAMPLE_API_AUDIENCE = os.environ.get("EXAMPLE_API_AUDIENCE", "https://api.example.test/")
+
+
+def _seeded_base_url() -> str | None:
+    """The server `make demo` last seeded and serves (it writes .demo-base-url), for `authflows demo ...`."""
+    try:
+        return (BASE_DIR / ".demo-base-url").read_text().strip() or None
+    except OSError:
+        return None
+
+
+# Where `manage.py authflows demo device|m2m` sends its requests when no --base-url is given.
+AUTHFLOWS_DEMO_BASE_URL = os.environ.get("AUTHFLOWS_ISSUER") or _seeded_base_url()
 
 LOGGING = {
     "version": 1,

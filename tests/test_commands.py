@@ -92,7 +92,7 @@ def test_delete_and_list():
     (["apps", "create", "--name", "x", "--type", "regular", "--callbacks", "https://a.test/*"], "wildcard"),
     (["apps", "create", "--name", "x", "--type", "regular", "--callbacks", "https://a.test/cb#x"], "fragment"),
     (["apps", "create", "--name", "x", "--type", "regular"], "callback"),
-    (["apps", "show", "missing"], "does not exist"),
+    (["apps", "show", "missing"], "No application with client_id .missing."),
 ])
 def test_errors_are_command_errors(args, message):
     with pytest.raises(CommandError, match=message):
@@ -161,3 +161,45 @@ def test_no_kid_starts_with_a_dash_so_the_cli_can_take_it(monkeypatch):
         record = keys.create_key("EdDSA")
     assert record.kid == "A-fine-kid"
     assert run_json("keys", "retire", record.kid)["state"] == "retired"
+
+
+@pytest.mark.parametrize("args", [
+    ["apps", "show", "nobody"], ["apps", "delete", "nobody"], ["apps", "rotate-secret", "nobody"],
+    ["grants", "create", "--client-id", "nobody", "--api", "https://api.example.test/"],
+])
+def test_unknown_client_id_is_named(args):
+    """Not Django's 'Application matching query does not exist.': what was looked for, and where to look."""
+    with pytest.raises(CommandError, match="No application with client_id 'nobody'"):
+        run(*args)
+
+
+def test_unknown_api_is_named():
+    with pytest.raises(CommandError, match="No API with identifier 'https://nowhere.test/'"):
+        run("apis", "show", "https://nowhere.test/")
+
+
+@pytest.mark.parametrize("flow", [["m2m", "--client-secret", "s"], ["device"]])
+def test_demo_connection_error_names_the_url(flow, settings):
+    """A server that is not there: the error says which URL was tried and how to give another one."""
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    with pytest.raises(CommandError) as caught:
+        run("demo", flow[0], "--client-id", "x", *flow[1:], "--base-url", base, "--audience", "https://a.test/")
+    assert f"Could not reach {base}/oauth/" in str(caught.value) and "--base-url" in str(caught.value)
+
+
+def test_demo_defaults_to_the_seeded_server(settings):
+    """No --base-url and no ISSUER: the base URL the demo was seeded for, not a fixed :8000."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.AUTHFLOWS = {**getattr(settings, "AUTHFLOWS", {}), "ISSUER": None}
+    settings.AUTHFLOWS_DEMO_BASE_URL = f"http://127.0.0.1:{port}"
+    with pytest.raises(CommandError, match=f"Could not reach http://127.0.0.1:{port}/oauth/token"):
+        run("demo", "m2m", "--client-id", "x", "--client-secret", "s", "--audience", "https://a.test/")

@@ -62,3 +62,27 @@ def test_roles_do_not_leak():
             continue
         for name in imports_of(path):
             assert not name.startswith("rest_framework"), (path, name)
+
+
+def test_home_commands_name_a_server_off_port_8000(client, db, settings):
+    """Served elsewhere than :8000, the device and M2M commands carry --base-url, whole (issue 19)."""
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "ISSUER": "http://127.0.0.1:8123/"}
+    page = client.get("/").content.decode()
+    assert "--base-url http://127.0.0.1:8123</code>" in page
+    assert "authflows demo device --client-id demo-device --base-url http://127.0.0.1:8123" in page
+    assert 'data-copy-target="command-m2m" hidden' in page
+
+
+def test_404_is_in_the_demo_style(client, db):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page and "demo/demo.css" in page and 'href="/"' in page
+
+
+def test_500_is_in_the_demo_style(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert b"Something went wrong on the server" in response.content and b"demo/demo.css" in response.content

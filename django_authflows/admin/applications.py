@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from .. import apis as api_service
 from .. import applications as app_service
 from .. import presets
 from ..models import Application
@@ -96,7 +97,8 @@ class ApplicationAdmin(admin.ModelAdmin):
         """Step one: a name and a type (a GET form, so step two's URL carries the type)."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = forms.ApplicationTypeForm(request.GET if "app_type" in request.GET else None,
+        submitted = "app_type" in request.GET or "step" in request.GET  # an empty step one says what is missing
+        form = forms.ApplicationTypeForm(request.GET if submitted else None,
                                          initial={"name": request.GET.get("name", "")})
         form.is_valid()
         return TemplateResponse(request, self.choose_type_template, {
@@ -172,9 +174,13 @@ class ApplicationAdmin(admin.ModelAdmin):
         fieldsets: list[Any] = [(None, {"fields": main})]
         if app_type != presets.M2M:
             fieldsets.append((_("Application URIs"), {"fields": ["callbacks", "origins", "logout_urls"]}))
+        elif obj is None:  # as Auth0's dashboard: which API it may call, at once (else its first token fails)
+            fieldsets.append((_("API access"), {"fields": ["api", "api_scopes"]}))
         fieldsets.append((_("Grant types"), {"fields": ["grants"]}))
         if obj is not None:
-            fieldsets.append((_("Advanced"), {"fields": ["first_party", "can_introspect", "created", "updated"]}))
+            # No user ever logs in to a machine-to-machine application: no consent page to skip.
+            advanced = ["can_introspect"] if app_type == presets.M2M else ["first_party", "can_introspect"]
+            fieldsets.append((_("Advanced"), {"fields": [*advanced, "created", "updated"]}))
         return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Application | None = None) -> tuple[str, ...]:
@@ -189,6 +195,8 @@ class ApplicationAdmin(admin.ModelAdmin):
         app, secret = app_service.create_application(
             form.app_type, name=data["name"], grants=data["grants"], callbacks=data.get("callbacks", []),
             origins=data.get("origins", []), logout_urls=data.get("logout_urls", []))
+        if data.get("api") is not None:
+            api_service.create_client_grant(app, data["api"], data.get("api_scopes") or [])
         if secret:
             request.session[SECRET_SESSION_KEY % app.pk] = secret
         return app
@@ -205,7 +213,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             obj, name=data["name"], grants=data["grants"],
             callbacks=data.get("callbacks", obj.redirect_uri_list), origins=data.get("origins", obj.origin_list),
             logout_urls=data.get("logout_urls", obj.logout_url_list),
-            first_party=data["first_party"], can_introspect=data["can_introspect"])
+            first_party=data.get("first_party", obj.first_party), can_introspect=data["can_introspect"])
 
     def response_add(self, request: HttpRequest, obj: Application, post_url_continue: str | None = None
                      ) -> HttpResponse:

@@ -63,9 +63,11 @@ class ApplicationTypeForm(forms.Form):
     """Step one of "Add application": a name and a type; everything else comes from the type's preset."""
 
     name = forms.CharField(label=_("Name"), max_length=255,
-                           widget=forms.TextInput(attrs={"class": "vTextField", "autofocus": True}))
+                           widget=forms.TextInput(attrs={"class": "vTextField", "autofocus": True}),
+                           error_messages={"required": _("Give the application a name.")})
     app_type = forms.ChoiceField(label=_("Application type"), choices=presets.APP_TYPE_CHOICES,
-                                 widget=forms.RadioSelect)
+                                 widget=forms.RadioSelect,
+                                 error_messages={"required": _("Choose one of the four types below.")})
 
     def type_choices(self) -> list[dict[str, Any]]:
         chosen = self["app_type"].value()
@@ -135,11 +137,46 @@ class ApplicationFormBase(forms.ModelForm):
 
 
 class ApplicationCreateForm(ApplicationFormBase):
-    """Step two of "Add application"; the admin saves it through app_service.create_application."""
+    """Step two of "Add application"; the admin saves it through app_service.create_application.
+
+    A machine-to-machine application is also asked, as on Auth0's dashboard, which API it may call and
+    with which permissions (``cleaned_data["api"]`` and ``["api_scopes"]``: the client grant to create)."""
+
+    api = forms.ModelChoiceField(
+        label=_("Authorized API"), queryset=Api.objects.order_by("name"), required=False,
+        empty_label=_("None for now"),
+        help_text=_("The API this application may get tokens for (client credentials). Without one, its "
+                    "token requests are refused until you authorize it on an API."))
+    api_scopes = forms.MultipleChoiceField(
+        label=_("Permissions"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("The permissions (scopes) of the chosen API that its tokens may carry."))
 
     class Meta:
         model = Application
         fields = ["name"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.app_type != presets.M2M:
+            del self.fields["api"], self.fields["api_scopes"]
+            return
+        self.fields["api_scopes"].choices = [
+            (api.name, [(f"{api.pk} {p['value']}", p["value"] if p.get("description") in (None, "", p["value"])
+                         else f"{p['value']} ({p['description']})") for p in api.scopes])
+            for api in Api.objects.order_by("name") if api.scopes]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.app_type != presets.M2M:
+            return data
+        api, picked = data.get("api"), [v.split(" ", 1) for v in data.get("api_scopes") or []]
+        if picked and api is None:
+            self.add_error("api", _("Choose the API whose permissions you ticked."))
+        elif api is not None and any(pk != str(api.pk) for pk, _scope in picked):
+            self.add_error("api_scopes", _("Tick only permissions of the chosen API (%(api)s).") % {"api": api.name})
+        else:
+            data["api_scopes"] = [scope for _pk, scope in picked]
+        return data
 
 
 class ApplicationChangeForm(ApplicationFormBase):

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ..conf import authflows_settings
 from ..models import SigningKey
 from ..server import keys
+from .columns import CREATED, date_column
 from .confirm import confirm, confirmed
 
 SIGNING_ALGS = ("RS256", "ES256", "EdDSA")
@@ -25,7 +26,8 @@ class SigningKeyAdmin(admin.ModelAdmin):
     """Keys are made by rotation, never by hand, and never deleted (retired keys stay published until
     the tokens they signed expire). The private key is not a field of any page."""
 
-    list_display = ("short_kid", "alg", "state", "created", "activated", "retired")
+    list_display = ("short_kid", "alg", "state", CREATED, date_column("activated", _("activated")),
+                    date_column("retired", _("retired")))
     list_filter = ("state", "alg")
     search_fields = ("kid",)
     fields = ("kid", "alg", "state", "created", "activated", "retired", "public_key")

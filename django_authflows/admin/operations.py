@@ -17,6 +17,7 @@ from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 from .. import devices, revocation
 from ..models import Consent, DeviceGrant
 from ..server.flows.device.codes import normalise_user_code
+from .columns import CREATED, EXPIRES, REDEEMED, code_expiry, date_column, short
 from .confirm import confirm, confirmed
 
 #: Never a field of any page here.
@@ -91,7 +92,7 @@ class RevokedFilter(ExpiryFilter):
 
 @admin.register(AccessToken)
 class AccessTokenAdmin(RecordAdmin):
-    list_display = ("id", "application", "user", "scope", "created", "expires")
+    list_display = ("id", "application", "user", "scope", CREATED, EXPIRES)
     list_filter = (ExpiryFilter, "application")
     fields = ("id", "application", "user", "scope", "resource", "source_refresh_token", "id_token", "created",
               "expires")
@@ -114,7 +115,7 @@ class AccessTokenAdmin(RecordAdmin):
 
 @admin.register(RefreshToken)
 class RefreshTokenAdmin(RecordAdmin):
-    list_display = ("id", "application", "user", "token_family", "created", "revoked")
+    list_display = ("id", "application", "user", "token_family", CREATED, date_column("revoked", _("revoked")))
     list_filter = (RevokedFilter, "application")
     search_fields = RecordAdmin.search_fields + ("=token_family",)
     fields = ("id", "application", "user", "token_family", "access_token", "resource", "created", "revoked")
@@ -149,14 +150,19 @@ class RefreshTokenAdmin(RecordAdmin):
 class AuthorizationCodeAdmin(RecordAdmin):
     """DOT's authorization codes (single use, short-lived); the code itself is never shown."""
 
-    list_display = ("id", "application", "user", "created", "expires")
+    list_display = ("id", "application", "user", CREATED, code_expiry)
     list_filter = (ExpiryFilter, "application")
-    fields = ("id", "application", "user", "redirect_uri", "scope", "code_challenge_method", "created", "expires")
+    fields = ("id", "application", "user", "redirect_uri", "scope", "code_challenge_method", "created", "state")
+
+    @admin.display(description=_("state"))
+    def state(self, obj: Grant) -> str:
+        """Used (redeemed at the token endpoint), or when it expires."""
+        return _t("used") if obj.expires == REDEEMED else _t("expires %(when)s") % {"when": short(obj.expires)}
 
 
 @admin.register(IDToken)
 class IDTokenAdmin(RecordAdmin):
-    list_display = ("jti", "application", "user", "created", "expires")
+    list_display = ("jti", "application", "user", CREATED, EXPIRES)
     list_filter = (ExpiryFilter, "application")
     search_fields = RecordAdmin.search_fields + ("=jti",)
     fields = ("jti", "application", "user", "scope", "created", "expires")
@@ -166,7 +172,7 @@ class IDTokenAdmin(RecordAdmin):
 class DeviceGrantAdmin(RecordAdmin):
     """Device authorizations; search also finds one by its user code (typed, never shown)."""
 
-    list_display = ("id", "application", "state", "user", "scope", "created", "expires", "decided")
+    list_display = ("id", "application", "state", "user", "scope", CREATED, EXPIRES, date_column("decided", _("decided")))
     list_filter = ("state", "application")
     fields = ("id", "application", "state", "user", "scope", "audience", "interval", "created", "expires",
               "decided", "last_polled")
@@ -200,7 +206,7 @@ class DeviceGrantAdmin(RecordAdmin):
 
 @admin.register(Consent)
 class ConsentAdmin(RecordAdmin):
-    list_display = ("user", "application", "audience", "scope_list", "updated")
+    list_display = ("user", "application", "audience", "scope_list", date_column("updated", _("updated")))
     list_filter = ("application",)
     search_fields = RecordAdmin.search_fields + ("audience",)
     fields = ("user", "application", "audience", "scope_list", "created", "updated")

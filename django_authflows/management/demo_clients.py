@@ -23,7 +23,19 @@ def _post(url: str, data: dict[str, str], headers: dict[str, str] | None = None)
         with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 (a URL the operator gave)
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"{}")
+        try:
+            return exc.code, json.loads(exc.read() or b"{}")
+        except ValueError:
+            return exc.code, {"error": f"HTTP {exc.code}", "error_description": f"{url} did not answer with JSON."}
+    except (urllib.error.URLError, OSError) as exc:
+        raise unreachable(url, exc) from None
+
+
+def unreachable(url: str, exc: BaseException) -> RuntimeError:
+    """A connection error that names the URL tried and how to point the command elsewhere."""
+    reason = getattr(exc, "reason", exc)
+    return RuntimeError(f"Could not reach {url} ({reason}). Is the server running there? "
+                        "Give its address with --base-url (the demo's home page prints the full command).")
 
 
 def call_api(url: str, access_token: str) -> tuple[int, Any]:
@@ -33,6 +45,8 @@ def call_api(url: str, access_token: str) -> tuple[int, Any]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, (exc.read() or b"").decode(errors="replace")
+    except (urllib.error.URLError, OSError) as exc:
+        raise unreachable(url, exc) from None
 
 
 def decode(token: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from django_authflows.models import Application
 
 from . import rp
+from .secrets import demo_secret
 from .seed import PASSWORD, USERNAME
 
 SPA_CLIENT_ID = "demo-spa"
@@ -42,9 +43,30 @@ def origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+#: Where `authflows demo ...` goes without --base-url (make demo's default); the page adds --base-url otherwise.
+CLI_DEFAULT_BASE = "http://127.0.0.1:8000/"
+M2M_CLIENT_ID, DEVICE_CLIENT_ID = "demo-m2m", "demo-device"
+
+
+def demo_commands(issuer: str) -> dict[str, str]:
+    """The terminal commands of the two flows without a browser, exactly as they work against ``issuer``.
+
+    The M2M demo secret is a published demo credential (like the demo password): printed in development
+    (DEBUG) only; otherwise the page says where to find it."""
+    base_url = "" if issuer.rstrip("/") == CLI_DEFAULT_BASE.rstrip("/") else f" --base-url {issuer.rstrip('/')}"
+    secret = demo_secret(M2M_CLIENT_ID) if settings.DEBUG else "SECRET_PRINTED_BY_SEED_DEMO"
+    cli = ".venv/bin/python manage.py authflows demo"
+    return {
+        "m2m": f"{cli} m2m --client-id {M2M_CLIENT_ID} --client-secret {secret}{base_url}",
+        "device": f"{cli} device --client-id {DEVICE_CLIENT_ID}{base_url}",
+    }
+
+
 @require_safe
 @content_security_policy()
 def home(request: HttpRequest) -> HttpResponse:
+    issuer = rp.issuer(request)
+    commands = demo_commands(issuer)
     flows = [
         {"name": "Authorization Code", "client_id": "demo-regular-web-app", "url": reverse("demo:regular-result"),
          "what": "A server-side web app exchanges the code for tokens with its client secret."},
@@ -52,19 +74,18 @@ def home(request: HttpRequest) -> HttpResponse:
          "what": "A single-page app in the browser proves it started the login with a PKCE S256 code verifier."},
         {"name": "Implicit with form_post", "client_id": "demo-implicit", "url": reverse("demo:implicit-start"),
          "what": "The authorization server posts the ID token and access token straight to the app's callback."},
-        {"name": "Client Credentials", "client_id": "demo-m2m", "url": None,
+        {"name": "Client Credentials", "client_id": M2M_CLIENT_ID, "url": None, "slug": "m2m",
          "what": "A machine-to-machine client authenticates with its secret; no user is involved.",
-         "command": ".venv/bin/python manage.py authflows demo m2m --client-id demo-m2m "
-                    "--client-secret SECRET_PRINTED_BY_MAKE_DEMO"},
-        {"name": "Device Authorization", "client_id": "demo-device", "url": None,
+         "command": commands["m2m"], "secret_hidden": not settings.DEBUG},
+        {"name": "Device Authorization", "client_id": DEVICE_CLIENT_ID, "url": None, "slug": "device",
          "what": "A device without a browser shows a code that you confirm on another screen.",
-         "command": ".venv/bin/python manage.py authflows demo device --client-id demo-device"},
+         "command": commands["device"]},
     ]
     client_ids = [f["client_id"] for f in flows]
     seeded = set(Application.objects.filter(client_id__in=client_ids).values_list("client_id", flat=True))
     return render(request, "demo/home.html", {
         "flows": flows, "missing": [c for c in client_ids if c not in seeded], "username": USERNAME,
-        "password": PASSWORD, "issuer": rp.issuer(request), "audience": settings.EXAMPLE_API_AUDIENCE,
+        "password": PASSWORD, "issuer": issuer, "audience": settings.EXAMPLE_API_AUDIENCE,
     })
 
 

@@ -199,7 +199,7 @@ def test_change_page_shows_client_id_with_copy_button_and_no_secret(admin_client
 
 @pytest.mark.parametrize("key, expected", [
     ("m2m", ["grant_type=client_credentials", "--url http://testserver/oauth/token", "YOUR_CLIENT_SECRET",
-             "None yet: open an API"]),
+             "None yet: its token requests are refused", 'href="/admin/authflows/api/" id="open-an-api">Open an API</a>']),
     ("spa", ["http://testserver/authorize?response_type=code", "code_challenge_method=S256", "code_verifier"]),
     ("device", ["http://testserver/oauth/device/code"]),
     ("regular", ["authlib.integrations.django_client", "http://testserver/.well-known/openid-configuration"]),

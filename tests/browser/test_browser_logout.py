@@ -73,6 +73,8 @@ def test_authorized_apps_page(page, demo):
     page.goto(demo.url + "/account/authorized-apps")
     assert "Demo Regular Web App" in page.inner_text("main")
     shot(page, "authorized-apps")
+    assert not page.is_visible("button[name=revoke]")  # a confirmation step first (issue 19)
+    page.click("details.confirm summary")
     page.click("button[name=revoke]")
     page.wait_for_selector("[role=status]")
     assert "can no longer access your account" in page.inner_text("[role=status]")

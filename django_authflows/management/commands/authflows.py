@@ -14,6 +14,10 @@ from ... import presets
 from ...models import Api, Application, ClientGrant, SigningKey
 
 
+#: Where ``make demo`` serves by default; ``authflows demo`` talks to it when nothing else names a server.
+DEFAULT_DEMO_BASE = "http://127.0.0.1:8000/"
+
+
 def _csv(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
@@ -99,7 +103,9 @@ class Command(BaseCommand):
         m2m.add_argument("--client-secret", required=True)
         for sub_parser in (device, m2m):
             sub_parser.add_argument("--audience", default=None, help="the API identifier (default: settings)")
-            sub_parser.add_argument("--base-url", default=None, help="the server (default: AUTHFLOWS['ISSUER'])")
+            sub_parser.add_argument("--base-url", default=None, help=(
+                "the server (default: AUTHFLOWS['ISSUER'], else settings.AUTHFLOWS_DEMO_BASE_URL, the server "
+                f"the demo was seeded for, else {DEFAULT_DEMO_BASE})"))
             sub_parser.add_argument("--api-url", default=None, help="default: BASE/api/private-scoped")
 
         for sub in (apps, apis, grants, keys, demo):
@@ -115,8 +121,18 @@ class Command(BaseCommand):
         method = getattr(self, f"{options['group']}_{options['action'].replace('-', '_')}")
         try:
             method(options)
-        except (ValueError, Api.DoesNotExist, Application.DoesNotExist, SigningKey.DoesNotExist,
-                ClientGrant.DoesNotExist) as exc:
+        except Application.DoesNotExist:
+            raise CommandError(f"No application with client_id {options.get('client_id')!r} "
+                               "(`authflows apps list` shows them).") from None
+        except Api.DoesNotExist:
+            wanted = options.get("identifier") or options.get("api")
+            raise CommandError(f"No API with identifier {wanted!r} (`authflows apis list` shows them).") from None
+        except ClientGrant.DoesNotExist:
+            raise CommandError(f"No client grant for {options.get('client_id')!r} on {options.get('api')!r} "
+                               "(`authflows grants list` shows them).") from None
+        except SigningKey.DoesNotExist:
+            raise CommandError(f"No signing key with kid {options.get('kid')!r} (`authflows keys list`).") from None
+        except ValueError as exc:
             raise CommandError(str(exc)) from None
 
     # -- output ----------------------------------------------------------------------------------
@@ -235,7 +251,8 @@ class Command(BaseCommand):
 
         from ...conf import authflows_settings
 
-        base = (o["base_url"] or authflows_settings.ISSUER or "http://127.0.0.1:8000/").rstrip("/") + "/"
+        base = (o["base_url"] or authflows_settings.ISSUER or getattr(settings, "AUTHFLOWS_DEMO_BASE_URL", None)
+                or DEFAULT_DEMO_BASE).rstrip("/") + "/"
         aud = o["audience"] or authflows_settings.AUDIENCE or getattr(settings, "EXAMPLE_API_AUDIENCE", None)
         return base, o["api_url"] or base + "api/private-scoped", aud
 
@@ -256,10 +273,10 @@ class Command(BaseCommand):
         say = self.stderr.write if o["json"] else self.stdout.write
         try:
             token = run_device(base, o["client_id"], scope=o["scope"], audience=aud, out=say)
+            say("Approved. Tokens (decoded) and the API's answer:")
+            self._demo_result(token, api_url, o)
         except (RuntimeError, OSError) as exc:
             raise CommandError(str(exc)) from None
-        say("Approved. Tokens (decoded) and the API's answer:")
-        self._demo_result(token, api_url, o)
 
     def demo_m2m(self, o: dict[str, Any]) -> None:
         from ..demo_clients import run_m2m
@@ -269,9 +286,9 @@ class Command(BaseCommand):
             raise CommandError("Give --audience (the API identifier).")
         try:
             token = run_m2m(base, o["client_id"], o["client_secret"], audience=aud)
+            self._demo_result(token, api_url, o)
         except (RuntimeError, OSError) as exc:
             raise CommandError(str(exc)) from None
-        self._demo_result(token, api_url, o)
 
 
 def _text(value: Any) -> str:

@@ -14,6 +14,20 @@ IMPLICIT_RESPONSE_TYPES = frozenset({"token", "id_token", "id_token token"})
 _IMPLICIT_NORMALISED = frozenset(" ".join(sorted(t.split())) for t in IMPLICIT_RESPONSE_TYPES)
 
 
+def supported_response_types() -> list[str]:
+    """The response types this server serves, in the order the discovery document lists them."""
+    flows = authflows_settings.FLOWS
+    served = ["code"] if flows & {"authorization_code", "pkce"} else []
+    return served + (sorted(IMPLICIT_RESPONSE_TYPES) if "implicit" in flows else [])
+
+
+def unsupported_response_type(response_type: str) -> str:
+    """The description of ``unsupported_response_type`` (RFC 6749 §4.1.2.1): the type asked and those served."""
+    asked = repr(response_type[:40]) if response_type else "(none)"
+    allowed = ", ".join(repr(t) for t in supported_response_types()) or "none"
+    return f"response_type {asked} is not supported here; use one of: {allowed}."
+
+
 class ImplicitValidatorMixin(OAuth2Validator):
     """Response types: ``code`` for the code flow; ``token``, ``id_token`` and ``id_token token`` for
     implicit (RFC 9700 §2.1.2 advises against it, hence off by default and warned by authflows.W001)."""

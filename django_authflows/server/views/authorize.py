@@ -21,6 +21,7 @@ from ... import audit, signals
 from .. import audience
 from ..context import context
 from ..core import BodyError, form_pairs, get_authorization_core
+from ..flows.implicit import unsupported_response_type
 from ..limits import parameter_problem, query_problem
 from .. import oidc_request
 from ..oidc_request import LOGIN_STAMP, RequestParameterError
@@ -131,8 +132,15 @@ class AuthorizeView(View):
             return self.error_page(request, err.error, err.description)
         except (OAuthToolkitError, errors.OAuth2Error) as exc:
             err = exc.oauthlib_error if isinstance(exc, OAuthToolkitError) else exc
+            unsupported = [(name, error) for name, error in oidc_request.UNSUPPORTED.items() if name in self.params]
             if too_long or malformed:  # whatever else oauthlib found, this is the first thing wrong with it
                 err = _with_redirect(errors.InvalidRequestError(description=too_long or malformed), err)
+            elif unsupported and getattr(err, "redirect_uri", None):
+                # OIDC Core §6: what oauthlib misses (a nonce, a state) may be inside the request object we do
+                # not read, so the object is the first thing to refuse once the redirect URI is known.
+                name, error = unsupported[0]
+                err = _with_redirect(errors.CustomOAuth2Error(
+                    error, f"The {name} parameter is not supported by this server."), err)
             return self.redirect_oauth_error(request, err)
         oauth_request = credentials.pop("request")
         client = oauth_request.client
@@ -298,11 +306,14 @@ class AuthorizeView(View):
     def redirect_oauth_error(self, request: HttpRequest, err: errors.OAuth2Error) -> HttpResponse:
         """A non-fatal error found while validating: the redirect URI was already checked by oauthlib."""
         redirect_uri = getattr(err, "redirect_uri", None)
+        description = err.description
+        if err.error == "unsupported_response_type":  # oauthlib says nothing: name the type and those served
+            description = unsupported_response_type(self.param("response_type"))
         if not redirect_uri:
-            return self.error_page(request, err.error, err.description)
+            return self.error_page(request, err.error, description)
         response_type = self.param("response_type") or "code"
         return self.redirect_error(request, redirect_uri, self.response_mode(request, response_type),
-                                   self.param("state") or None, err.error, err.description)
+                                   self.param("state") or None, err.error, description)
 
     def param(self, name: str) -> str:
         params = getattr(self, "params", None)  # unset when the request was refused before it was read

@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import unicodedata
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.template.response import TemplateResponse
 from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.utils.decorators import method_decorator
 
 from ... import audit, ratelimit
+from ...models import Application
 from ..context import client_ip
 from .frames import no_framing
 from ..sensitive import keep_out_of_reports
@@ -20,6 +23,18 @@ def _username_key(request: HttpRequest) -> str:
     "ａlice" is "alice"), case-folded so that case variants share one counter; with the IP (see ``post``)."""
     username = unicodedata.normalize("NFKC", str(request.POST.get("username", ""))[:150]).strip().casefold()
     return f"{username}\n{client_ip(request)}"
+
+
+def requesting_application(next_url: str) -> Application | None:
+    """The registered application named by the client_id of an /authorize URL (``next``, already checked to
+    stay on this site by Django's LoginView); only its name is shown, never the input itself."""
+    parts = urlsplit(next_url or "")
+    if parts.path != reverse("authflows:authorize"):
+        return None
+    client_id = (parse_qs(parts.query).get("client_id") or [""])[0]
+    if not client_id or len(client_id) > 100:
+        return None
+    return Application.objects.filter(client_id=client_id).only("name").first()
 
 
 @keep_out_of_reports  # codes, secrets, verifiers, passwords and tokens
@@ -39,6 +54,12 @@ class LoginView(DjangoLoginView):
         if hint:
             initial["username"] = hint[:150]
         return initial
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        """Adds ``application``: the application whose /authorize request ``next`` carries (or None)."""
+        context = super().get_context_data(**kwargs)
+        context["application"] = requesting_application(self.get_redirect_url())
+        return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         """As Auth0's brute-force protection: a block per (username, IP) pair, and a limit per IP across

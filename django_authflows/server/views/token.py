@@ -53,6 +53,9 @@ class TokenView(ClientEndpoint):
         if not audience.one_api(pairs):
             return json_error("invalid_target", audience.ONE_API)
         params = dict(pairs)
+        if not params.get("grant_type"):  # RFC 6749 §5.2: a missing parameter is invalid_request, and says which
+            return json_error("invalid_request", "grant_type is missing (e.g. grant_type=authorization_code, "
+                                                 "client_credentials or refresh_token).")
         ctx = context(request, params)
         creds = client_auth.credentials(ctx)
         limited = throttle.refuse_failing(ctx, creds.client_id)
