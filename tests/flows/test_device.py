@@ -217,3 +217,22 @@ def test_signals_carry_ids_not_codes(client, logged_in, device):
     flat = repr(seen)
     for secret in (body["device_code"], body["user_code"], denied["device_code"], denied["user_code"]):
         assert secret not in flat
+
+
+def test_an_approved_device_shows_on_the_account_page_and_can_be_revoked(client, logged_in, device, make_api):
+    """The confirmation at /activate is the user's consent, as the other flows record it: the device is listed
+    among the authorized apps, and revoking it there makes its next refresh fail."""
+    make_api()
+    started = start(client, device, audience=AUD)
+    approve(logged_in, started["user_code"])
+    ready(started["device_code"])
+    tokens = poll(client, device, started["device_code"]).json()
+    assert "refresh_token" in tokens, tokens
+    page = logged_in.get("/account/authorized-apps")
+    assert device.name.encode() in page.content
+    consent = device.consents.get()
+    assert (consent.audience, sorted(consent.scopes)) == (AUD, ["offline_access", "openid", "profile"])
+    assert logged_in.post("/account/authorized-apps", {"consent": consent.pk}).status_code == HTTPStatus.FOUND
+    again = client.post(TOKEN_URL, {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+                                    "client_id": device.client_id})
+    assert again.json() == {"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."}

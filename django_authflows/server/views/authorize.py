@@ -17,8 +17,9 @@ from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from ...conf import authflows_settings
 from ...issuer import issuer_for
 from ...models import Consent
-from ... import audit, signals
+from ... import audit
 from .. import audience
+from ..consent import record_consent
 from ..context import context
 from ..core import BodyError, form_pairs, get_authorization_core
 from ..flows.implicit import unsupported_response_type
@@ -267,14 +268,7 @@ class AuthorizeView(View):
         return consent is None or not consent.covers(set(scopes))
 
     def record_consent(self, request: HttpRequest, client: Any, api: Any, scopes: list[str]) -> None:
-        aud = api.identifier if api else ""
-        consent, created = Consent.objects.get_or_create(
-            user=request.user, application=client, audience=aud, defaults={"scopes": list(scopes)})
-        if not created and not consent.covers(set(scopes)):
-            consent.scopes = sorted(set(consent.scopes) | set(scopes))
-            consent.save(update_fields=["scopes", "updated"])
-        signals.consent_granted.send(sender=type(self), user=request.user, application=client,
-                                     audience=aud, scopes=list(scopes))
+        record_consent(request.user, client, api.identifier if api else "", scopes, sender=type(self))
 
     # -- pages and redirects ---------------------------------------------------------------------
     def consent_page(self, request: HttpRequest, client: Any, api: Any, scopes: list[str]) -> HttpResponse:

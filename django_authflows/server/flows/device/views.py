@@ -16,6 +16,7 @@ from ...session import session_info
 from ...views.frames import no_framing
 from ...views.authorize import SCOPE_LABELS
 from ... import audience
+from ...consent import record_consent
 from .codes import display, normalise_user_code
 from ...sensitive import keep_out_of_reports
 
@@ -106,6 +107,8 @@ class ActivateView(LoginRequiredMixin, View):
             state=state, user=request.user, session=session_info(request), decided=timezone.now())
         if not changed:
             return self.done(request, "used", status=400)
+        if approve:  # the confirmation page is the consent: the device then shows on the account page
+            record_consent(request.user, grant.application, grant.audience, grant.scopes, sender=DeviceGrant)
         signal = signals.device_authorization_approved if approve else signals.device_authorization_denied
         signal.send(sender=DeviceGrant, grant_id=grant.pk, client_id=grant.application.client_id, user=request.user)
         audit.event("device_authorization_approved" if approve else "device_authorization_denied",
