@@ -174,7 +174,8 @@ class ApplicationAdmin(admin.ModelAdmin):
             fieldsets.append((_("Application URIs"), {"fields": ["callbacks", "origins", "logout_urls"]}))
         fieldsets.append((_("Grant types"), {"fields": ["grants"]}))
         if obj is not None:
-            fieldsets.append((_("Advanced"), {"fields": ["first_party", "can_introspect", "created", "updated"]}))
+            fieldsets.append((_("Advanced"), {"fields": ["first_party", "can_introspect", "require_dpop", "created",
+                                                                "updated"]}))
         return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Application | None = None) -> tuple[str, ...]:
@@ -205,7 +206,8 @@ class ApplicationAdmin(admin.ModelAdmin):
             obj, name=data["name"], grants=data["grants"],
             callbacks=data.get("callbacks", obj.redirect_uri_list), origins=data.get("origins", obj.origin_list),
             logout_urls=data.get("logout_urls", obj.logout_url_list),
-            first_party=data["first_party"], can_introspect=data["can_introspect"])
+            first_party=data["first_party"], can_introspect=data["can_introspect"],
+            require_dpop=data.get("require_dpop", obj.require_dpop))
 
     def response_add(self, request: HttpRequest, obj: Application, post_url_continue: str | None = None
                      ) -> HttpResponse:
