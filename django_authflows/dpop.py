@@ -21,6 +21,8 @@ from .conf import authflows_settings
 #: RFC 9449 §5.1 ``dpop_signing_alg_values_supported``: asymmetric only (§4.3 check 5: never none or HS*).
 ALGS = ("ES256", "EdDSA", "RS256", "PS256")
 ALGS_PARAM = " ".join(ALGS)
+#: RFC 9864 §2.2 names EdDSA over Ed25519 "Ed25519", and clients that follow it (oauth4webapi 3) send that.
+_ALIASES = {"Ed25519": "EdDSA"}
 INVALID_PROOF = "invalid_dpop_proof"
 USE_NONCE = "use_dpop_nonce"
 MAX_PROOF_LENGTH = 8192
@@ -134,6 +136,7 @@ def _header(segment: str) -> tuple[str, dict[str, Any]]:
     if header.get("typ") != "dpop+jwt":  # §4.2: typ is dpop+jwt, so a proof is never taken for another JWT
         raise ProofError("The DPoP proof's typ must be dpop+jwt.")
     alg = header.get("alg")
+    alg = _ALIASES.get(alg, alg) if isinstance(alg, str) else alg
     if alg not in ALGS:  # §4.3 check 5: none and symmetric algorithms are refused
         raise ProofError(f"The DPoP proof's alg must be one of {ALGS_PARAM}.")
     jwk = header.get("jwk")
