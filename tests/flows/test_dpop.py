@@ -56,6 +56,7 @@ def test_htu_is_compared_normalised(client, m2m):
     # RFC 9449 §4.3: scheme and host case-insensitive, default port dropped, query and fragment ignored.
     response = cc(client, m2m, DPoPKey().proof("POST", "HTTP://TestServer:80/oauth/token?x=1#f"))
     assert response.status_code == HTTPStatus.OK, response.content
+    assert response.json()["token_type"] == "DPoP"
 
 
 @pytest.mark.parametrize("case", ["reused", "iat_too_old", "iat_in_the_future", "htu_of_another_endpoint",
@@ -99,6 +100,7 @@ def test_server_nonce(client, m2m, settings):
 def test_nonce_off_by_default(client, m2m):
     response = cc(client, m2m, DPoPKey().proof("POST", HTU))
     assert response.status_code == HTTPStatus.OK and "DPoP-Nonce" not in response
+    assert response.json()["token_type"] == "DPoP"
 
 
 def code_for(authorize, app, **params):
