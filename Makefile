@@ -8,7 +8,7 @@ BASE   := http://$(HOST):$(PORT)
 DEMO_DB ?= $(CURDIR)/demo.sqlite3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint-imports install install-test chromium wrk bench clean
+.PHONY: demo test lint-imports install install-test chromium node wrk bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,13 @@ chromium:
 	  echo "Installing Debian's chromium (Playwright drives it; its own browser download cannot work here)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+node:
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+	  echo "Installing Debian's nodejs and npm (tests/test_js_clients.py drives oauth4webapi from npm)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; \
 	fi
 
 wrk:
@@ -48,7 +55,7 @@ demo: install
 lint-imports: install-test
 	$(BIN)/lint-imports --no-cache --no-logo
 
-test: install-test chromium lint-imports
+test: install-test chromium node lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@# The database-facing suites again on PostgreSQL (127.0.0.1:5432, as CI runs it).
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \

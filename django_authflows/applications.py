@@ -8,7 +8,8 @@ from .models import Application
 
 def create_application(app_type: str, *, name: str, grants: list[str] | None = None,
                        callbacks: list[str] = (), origins: list[str] = (), logout_urls: list[str] = (),
-                       first_party: bool = True, user: object = None) -> tuple[Application, str | None]:
+                       first_party: bool = True, user: object = None,
+                       require_dpop: bool = False) -> tuple[Application, str | None]:
     """Create an application from its type; returns (application, plaintext secret or None). The
     secret is returned once and stored only hashed."""
     preset = presets.get_preset(app_type)
@@ -25,7 +26,7 @@ def create_application(app_type: str, *, name: str, grants: list[str] | None = N
         allowed_origins=" ".join(presets.validate_origin(o) for o in origins if o.strip()),
         post_logout_redirect_uris=" ".join(
             presets.validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip()),
-        client_secret=secret or "", user=user,
+        client_secret=secret or "", user=user, require_dpop=require_dpop,
     )
     app.save()
     return app, secret
@@ -43,7 +44,7 @@ def rotate_secret(app: Application) -> str:
 
 def update_application(app: Application, *, name: str, grants: list[str], callbacks: list[str] = (),
                        origins: list[str] = (), logout_urls: list[str] = (), first_party: bool = True,
-                       can_introspect: bool = False) -> Application:
+                       can_introspect: bool = False, require_dpop: bool | None = None) -> Application:
     """Change an application's settings under create_application's rules; its type, client_id and
     secret stay (:func:`rotate_secret` changes the secret)."""
     app_type = app.app_type
@@ -61,5 +62,7 @@ def update_application(app: Application, *, name: str, grants: list[str], callba
     app.post_logout_redirect_uris = " ".join(
         presets.validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip())
     app.first_party, app.can_introspect = first_party, can_introspect
+    if require_dpop is not None:
+        app.require_dpop = require_dpop
     app.save()
     return app

@@ -26,6 +26,7 @@ DEFAULT_LIFETIMES: dict[str, int] = {
     "refresh_token_absolute": 2592000,  # 30 days
     "device_code": 900,
     "device_interval": 5,
+    "dpop_proof": 60,  # RFC 9449 §11.1: how old a DPoP proof may be; its jti is remembered as long
 }
 
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
@@ -128,6 +129,11 @@ class AuthflowsSettings:
         """Resource server: a key deleted at the server stops being trusted within this many seconds,
         even while the key set cannot be fetched."""
         return int(_user_settings().get("JWKS_MAX_STALE", 600))
+
+    @_setting
+    def DPOP_NONCE(self) -> bool:
+        """RFC 9449 §8: the token endpoint asks for a server nonce in every DPoP proof (``use_dpop_nonce``)."""
+        return bool(_user_settings().get("DPOP_NONCE", False))
 
     @_setting
     def AUDIENCE(self) -> str | None:

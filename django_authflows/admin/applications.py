@@ -180,7 +180,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         if obj is not None:
             # No user ever logs in to a machine-to-machine application: no consent page to skip.
             advanced = ["can_introspect"] if app_type == presets.M2M else ["first_party", "can_introspect"]
-            fieldsets.append((_("Advanced"), {"fields": [*advanced, "created", "updated"]}))
+            fieldsets.append((_("Advanced"), {"fields": [*advanced, "require_dpop", "created", "updated"]}))
         return fieldsets
 
     def get_readonly_fields(self, request: HttpRequest, obj: Application | None = None) -> tuple[str, ...]:
@@ -213,7 +213,8 @@ class ApplicationAdmin(admin.ModelAdmin):
             obj, name=data["name"], grants=data["grants"],
             callbacks=data.get("callbacks", obj.redirect_uri_list), origins=data.get("origins", obj.origin_list),
             logout_urls=data.get("logout_urls", obj.logout_url_list),
-            first_party=data.get("first_party", obj.first_party), can_introspect=data["can_introspect"])
+            first_party=data.get("first_party", obj.first_party), can_introspect=data["can_introspect"],
+            require_dpop=data.get("require_dpop", obj.require_dpop))
 
     def response_add(self, request: HttpRequest, obj: Application, post_url_continue: str | None = None
                      ) -> HttpResponse:

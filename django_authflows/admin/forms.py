@@ -185,7 +185,7 @@ class ApplicationChangeForm(ApplicationFormBase):
 
     class Meta:
         model = Application
-        fields = ["name", "first_party", "can_introspect"]
+        fields = ["name", "first_party", "can_introspect", "require_dpop"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         instance = kwargs.get("instance")

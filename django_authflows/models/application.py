@@ -41,6 +41,9 @@ class Application(AbstractApplication):
     can_introspect = models.BooleanField(
         _("may introspect tokens"), default=False,
         help_text=_("Allow this application to introspect tokens issued to other applications (RFC 7662)."))
+    require_dpop = models.BooleanField(
+        _("require DPoP"), default=False,
+        help_text=_("Issue tokens only to token requests with a DPoP proof, bound to its key (RFC 9449)."))
     client_secret = ClientSecretField(_("client secret"), max_length=255, blank=True,
                                       default=hashing.generate_client_secret, db_index=True)
 

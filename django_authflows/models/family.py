@@ -19,6 +19,8 @@ class TokenFamily(models.Model):
     audience = models.CharField(max_length=255, blank=True, default="")
     session = models.JSONField(default=dict, blank=True)
     scope = models.TextField(blank=True, default="", help_text=_("The scopes the login granted."))
+    #: RFC 9449 §5: a public client's refresh tokens are bound to the DPoP key of the first token request.
+    dpop_jkt = models.CharField(max_length=43, blank=True, default="")
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     revoked = models.DateTimeField(null=True, blank=True)
 

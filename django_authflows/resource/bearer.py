@@ -16,6 +16,7 @@ from .. import jws
 from ..conf import authflows_settings
 from ..issuer import issuer_for
 from ..revocation import is_denied
+from .dpop import bind_to_proof, scheme_of
 from .keys import key_cache
 
 #: Asymmetric algorithms only: ``none`` and HS256 made with a public key are refused (RFC 8725 §3.1).
@@ -36,6 +37,8 @@ class BearerResult:
     error: str | None = None
     description: str = ""
     token_sent: bool = True
+    #: The authentication scheme the token came with, and of the challenge: ``Bearer`` or ``DPoP`` (RFC 9449 §7.1).
+    scheme: str = "Bearer"
 
     @property
     def valid(self) -> bool:
@@ -116,7 +119,7 @@ def extract_token(request: HttpRequest, allow_body: bool = False) -> tuple[str |
     if not header:
         return None, BearerResult(token_sent=False)
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer":
+    if scheme.lower() not in ("bearer", "dpop"):  # RFC 9449 §7.1: the DPoP scheme, checked by .dpop
         return None, BearerResult(token_sent=False)
     token = token.strip()
     if not token or " " in token or "," in token:
@@ -214,5 +217,7 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
             result = verify_jwt(token, issuer=issuer, audience=expected)
     if result.valid and authflows_settings.CHECK_REVOCATION and is_denied(token):
         result = _fail("The access token has been revoked.")
+    if result.token_sent:
+        result = bind_to_proof(request, token, result, dpop_scheme=scheme_of(request) == "DPoP")
     cache[(audience, allow_body)] = result
     return result

@@ -1,4 +1,4 @@
-"""RFC 6750 §3 error responses: 401 ``invalid_token`` / 403 ``insufficient_scope`` with a challenge."""
+"""RFC 6750 §3 and RFC 9449 §7.1 error responses: 401 ``invalid_token`` / 403 ``insufficient_scope`` with a challenge."""
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from django.http import JsonResponse
 
 from ..conf import authflows_settings
+from ..dpop import ALGS_PARAM
 from .bearer import BearerResult
 
 
@@ -13,8 +14,10 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def challenge(error: str | None = None, description: str = "", scope: Iterable[str] = ()) -> str:
-    """The ``WWW-Authenticate`` value; no error code when no token was sent (RFC 6750 §3.1)."""
+def challenge(error: str | None = None, description: str = "", scope: Iterable[str] = (),
+              scheme: str = "Bearer") -> str:
+    """The ``WWW-Authenticate`` value; no error code when no token was sent (RFC 6750 §3.1). The DPoP
+    scheme names the proof algorithms it accepts (RFC 9449 §7.1 ``algs``)."""
     parts = [f'realm="{_quote(authflows_settings.AUDIENCE or "api")}"']
     if error:
         parts.append(f'error="{error}"')
@@ -23,7 +26,9 @@ def challenge(error: str | None = None, description: str = "", scope: Iterable[s
     scope = " ".join(scope)
     if scope:
         parts.append(f'scope="{_quote(scope)}"')
-    return "Bearer " + ", ".join(parts)
+    if scheme == "DPoP":
+        parts.append(f'algs="{ALGS_PARAM}"')
+    return scheme + " " + ", ".join(parts)
 
 
 def error_response(result: BearerResult | None, *, required: Iterable[str] = ()) -> JsonResponse:
@@ -41,5 +46,6 @@ def error_response(result: BearerResult | None, *, required: Iterable[str] = ())
         description, error = result.description, result.error or "invalid_token"
         status = 400 if error == "invalid_request" else 401
     response = JsonResponse({"error": error, "error_description": description}, status=status)
-    response["WWW-Authenticate"] = challenge(error, description, required if error == "insufficient_scope" else ())
+    response["WWW-Authenticate"] = challenge(error, description, required if error == "insufficient_scope" else (),
+                                             scheme=result.scheme)
     return response

@@ -40,6 +40,8 @@ class RequestContext:
     access_token_id: Any = None
     jti: str | None = None
     redirect_uri_sent: bool = True
+    #: RFC 7638 thumbprint of the key of this token request's verified DPoP proof (RFC 9449 §5), if any.
+    dpop_jkt: str | None = None
 
 
 def client_ip(request: HttpRequest) -> str:

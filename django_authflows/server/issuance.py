@@ -21,7 +21,7 @@ def at_hash(access_token: str) -> str:
 
 
 def issue_tokens(*, client: Any, user: Any, scopes: list[str], api: Any, session: dict[str, Any],
-                 issuer: str, grant_type: str) -> dict[str, Any]:
+                 issuer: str, grant_type: str, dpop_jkt: str | None = None) -> dict[str, Any]:
     """Access token (JWT), refresh token when allowed, ID token with ``openid``; recorded like any other."""
     server = get_core().server
     request = Request(issuer + "oauth/token", http_method="POST", headers={ISSUER_HEADER: issuer})
@@ -31,6 +31,7 @@ def issue_tokens(*, client: Any, user: Any, scopes: list[str], api: Any, session
     ctx.api, ctx.api_resolved = api, True
     request.resource = [api.identifier] if api is not None else []
     ctx.session = session
+    ctx.dpop_jkt = dpop_jkt  # RFC 9449 §5: bound to the key of the token request's proof
     token = dict(server.default_token_type.create_token(request, refresh_token=True))
     if "openid" in scopes:
         claims = id_token_claims(request, {"at_hash": at_hash(token["access_token"])})

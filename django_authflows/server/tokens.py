@@ -45,6 +45,9 @@ def generate_access_token(request: Request) -> str:
         asked = userinfo_claim_names(getattr(request, "claims", None))
         if asked and "openid" in (request.scopes or []):  # OIDC Core §5.5: for /userinfo, which reads only this token
             extra[USERINFO_CLAIMS] = asked
+    jkt = context_of(request).dpop_jkt
+    if jkt:  # RFC 9449 §6.1: the access token is bound to the DPoP proof's key
+        extra["cnf"] = {"jkt": jkt}
     claims = access_token_claims(
         issuer=request_issuer(request), subject=subject, client_id=client.client_id,
         audience=api.identifier if api else None, scopes=list(request.scopes or []),

@@ -9,7 +9,7 @@ from oauthlib.oauth2.rfc6749 import errors
 
 from ..conf import authflows_settings
 from .. import presets, registry
-from . import audience
+from . import audience, dpop
 from .client_auth import ClientAuthenticationMixin
 from .flows.authorization_code import record_issued
 from .flows.client_credentials import ClientCredentialsValidatorMixin
@@ -48,6 +48,7 @@ class AuthflowsValidator(
         flows, grant = _GRANT_FLOWS.get(grant_type, (set(), None))
         if grant is None or not (flows & authflows_settings.FLOWS) or not client.has_grant(grant):
             return False
+        dpop.require_proof(client, request)
         if grant_type == "client_credentials":
             return self.client_credentials_allowed(client)
         return True
@@ -72,6 +73,7 @@ class AuthflowsValidator(
             self.claim_refresh_token(request)
         if "refresh_token" in token and not refresh_allowed(request):
             del token["refresh_token"]
+        dpop.bind(token, request)
         try:
             saved = super().save_bearer_token(token, request, *args, **kwargs)
         except IntegrityError:

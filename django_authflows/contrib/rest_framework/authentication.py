@@ -1,4 +1,4 @@
-"""DRF authentication class: the shared, memoised bearer validation."""
+"""DRF authentication class: the shared, memoised bearer validation (Bearer and DPoP schemes, RFC 6750, RFC 9449)."""
 from __future__ import annotations
 
 from rest_framework import exceptions
@@ -13,9 +13,9 @@ from ...resource.principal import TokenPrincipal
 class InvalidBearerRequest(exceptions.ParseError):
     """400 ``invalid_request`` with its RFC 6750 challenge (a token in the URL, a malformed header)."""
 
-    def __init__(self, description: str) -> None:
+    def __init__(self, description: str, scheme: str = "Bearer") -> None:
         super().__init__(description)
-        self.auth_header = challenge("invalid_request", description)
+        self.auth_header = challenge("invalid_request", description, scheme=scheme)
 
 
 class BearerAuthentication(BaseAuthentication):
@@ -29,14 +29,14 @@ class BearerAuthentication(BaseAuthentication):
             return None
         if not result.valid:
             if result.error == "invalid_request":
-                raise InvalidBearerRequest(result.description)
+                raise InvalidBearerRequest(result.description, result.scheme)
             raise exceptions.AuthenticationFailed(result.description)
         return TokenPrincipal(result.claims), result
 
     def authenticate_header(self, request: Request) -> str:
         result = authenticate_bearer(request._request, audience=self.audience)
         if result.token_sent and not result.valid:
-            return challenge(result.error, result.description)
+            return challenge(result.error, result.description, scheme=result.scheme)
         return challenge()
 
 

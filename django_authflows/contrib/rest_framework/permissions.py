@@ -16,10 +16,10 @@ class InsufficientScope(exceptions.PermissionDenied):
 
     default_code = "insufficient_scope"
 
-    def __init__(self, scopes: frozenset[str]) -> None:
+    def __init__(self, scopes: frozenset[str], scheme: str = "Bearer") -> None:
         needed = " ".join(sorted(scopes))
         super().__init__(f"The access token does not carry the scope {needed}.")
-        self.auth_header = challenge("insufficient_scope", str(self.detail), sorted(scopes))
+        self.auth_header = challenge("insufficient_scope", str(self.detail), sorted(scopes), scheme=scheme)
 
 
 class HasScope(BasePermission):
@@ -36,5 +36,5 @@ class HasScope(BasePermission):
         if not isinstance(auth, BearerResult) or not auth.valid:
             raise exceptions.NotAuthenticated()
         if not self.required <= auth.scopes:
-            raise InsufficientScope(self.required)
+            raise InsufficientScope(self.required, auth.scheme)
         return True

@@ -18,6 +18,7 @@ from ...lifecycle import user_is_active
 from ...revocation import revoke_access_tokens, revoke_family
 from .. import audience
 from ..context import context_of
+from ..dpop import check_bound
 
 #: ``expires`` of a redeemed code: kept (not deleted) so that a replay can be recognised.
 REDEEMED = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
@@ -78,6 +79,8 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
             return False
         if grant.is_expired() or not user_is_active(grant.user):
             return False
+        # RFC 9449 §10: checked before the code is spent, so a thief without the key cannot burn it.
+        check_bound(json.loads(grant.claims or "{}").get(_PRIVATE, {}).get("dpop_jkt"), request, "authorization code")
         # RFC 6749 §4.1.2: single use. Only one of any number of parallel requests updates the row.
         claimed = type(grant).objects.filter(pk=grant.pk, expires=grant.expires).update(expires=REDEEMED)
         if claimed != 1:
@@ -132,6 +135,7 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
         claims[_PRIVATE] = {
             "session": context_of(request).session or {},
             "redirect_uri_sent": context_of(request).redirect_uri_sent,
+            "dpop_jkt": getattr(request, "dpop_jkt", None),  # RFC 9449 §10, checked at /authorize
         }
         get_grant_model().objects.create(
             application=request.client, user=request.user, code=code["code"],

@@ -23,6 +23,7 @@ from ...models import TokenFamily
 from ...revocation import revoke_family, token_checksum
 from .. import audience
 from ..context import context_of
+from ..dpop import check_bound, refresh_jkt
 
 #: auth0-spa-js falls back to a new login when the description contains "invalid refresh token".
 INVALID_REFRESH = "Unknown or invalid refresh token."
@@ -56,6 +57,7 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
                 or family.created + datetime.timedelta(seconds=lifetimes["refresh_token_absolute"]) <= now
                 or rt.created + datetime.timedelta(seconds=lifetimes["refresh_token_idle"]) <= now):
             raise invalid(request)
+        check_bound(family.dpop_jkt, request, "refresh token")  # RFC 9449 §5, before the token is spent
         request.user = rt.user
         request.refresh_token = refresh_token
         request.refresh_token_instance = rt
@@ -105,7 +107,7 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
             api = audience.api_for(request)
             TokenFamily.objects.create(family=rt.token_family, application=request.client, user=request.user,
                                        audience=api.identifier if api else "", scope=" ".join(request.scopes or []),
-                                       session=context_of(request).session or {})
+                                       session=context_of(request).session or {}, dpop_jkt=refresh_jkt(request) or "")
         return rt
 
 

@@ -15,6 +15,7 @@ from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 
 from ...conf import authflows_settings
+from ...dpop import is_thumbprint
 from ...issuer import issuer_for
 from ...models import Consent
 from ... import audit
@@ -218,6 +219,8 @@ class AuthorizeView(View):
         for name, error in oidc_request.UNSUPPORTED.items():
             if name in self.params:
                 raise AuthorizeError(error, f"The {name} parameter is not supported by this server.")
+        if "dpop_jkt" in self.params and not is_thumbprint(self.params["dpop_jkt"]):  # RFC 9449 §10
+            raise AuthorizeError("invalid_request", "dpop_jkt must be the base64url SHA-256 thumbprint of a key.")
         acr = oidc_request.acr_problem(self.claims)
         if acr:
             raise AuthorizeError("access_denied", acr)

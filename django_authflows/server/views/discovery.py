@@ -5,6 +5,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_safe
 
 from ...conf import authflows_settings
+from ...dpop import ALGS as DPOP_ALGS
 from ...issuer import endpoint, issuer_for
 from ..keys import published_jwks
 
@@ -44,6 +45,7 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "request_uri_parameter_supported": False,
         "claims_parameter_supported": True,  # OIDC Core §5.5, for the ID token and /userinfo
         "authorization_response_iss_parameter_supported": True,
+        "dpop_signing_alg_values_supported": list(DPOP_ALGS),  # RFC 9449 §5.1
     }
     for name, key in [("revoke", "revocation_endpoint"), ("introspect", "introspection_endpoint"),
                       ("device_code", "device_authorization_endpoint"), ("logout", "end_session_endpoint")]:

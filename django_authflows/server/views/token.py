@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 
 from ... import audit
 from ...presets import DEVICE_CODE
-from .. import audience, client_auth, throttle
+from .. import audience, client_auth, dpop, throttle
 from ..context import RequestContext, context
 from ..core import BodyError, get_core
 from ..endpoint import ClientEndpoint
@@ -61,6 +61,10 @@ class TokenView(ClientEndpoint):
         limited = throttle.refuse_failing(ctx, creds.client_id)
         if limited is not None:
             return limited
+        refused = dpop.check_token_request(ctx, request)  # RFC 9449 §5: the proof, before any grant
+        if refused is not None:
+            log_token_response(request, params, refused.status_code, refused.content)
+            return refused
         if params.get("grant_type") == DEVICE_CODE:
             response = poll(request, params)
             log_token_response(request, params, response.status_code, response.content)

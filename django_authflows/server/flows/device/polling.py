@@ -19,6 +19,7 @@ from ...issuance import issue_tokens
 from ...responses import json_error, json_response
 from ... import client_auth
 from ...context import context
+from ... import dpop
 
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: "the interval MUST be increased by 5 seconds"
 
@@ -33,6 +34,8 @@ def poll(request: HttpRequest, params: dict[str, str]) -> HttpResponse:
     client = auth.client
     if not client.has_grant(presets.DEVICE_CODE):
         return json_error("unauthorized_client", "This application does not have the device code grant.")
+    if client.require_dpop and ctx.dpop_jkt is None:
+        return json_error(dpop.INVALID_PROOF, dpop.REQUIRED)
     device_code = params.get("device_code")
     if not device_code:
         return json_error("invalid_request", "device_code is required.")
@@ -69,7 +72,8 @@ def _answer(request: HttpRequest, client: Any, grant: DeviceGrant) -> HttpRespon
     except audience.AudienceError as exc:
         return json_error("access_denied", exc.description)
     token = issue_tokens(client=client, user=grant.user, scopes=grant.scopes, api=api, session=grant.session,
-                         issuer=issuer_for(request), grant_type=presets.DEVICE_CODE)
+                         issuer=issuer_for(request), grant_type=presets.DEVICE_CODE,
+                         dpop_jkt=context(request).dpop_jkt)
     return json_response(token)
 
 

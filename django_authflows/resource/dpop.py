@@ -1,0 +1,72 @@
+"""DPoP-bound access tokens at the resource server (RFC 9449 §7): the proof of every request, ``cnf.jkt``."""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest
+
+from .. import dpop
+
+if TYPE_CHECKING:
+    from .bearer import BearerResult
+
+_ATTR = "_authflows_dpop_proof"
+
+
+def scheme_of(request: HttpRequest) -> str:
+    """``DPoP`` when the Authorization header uses that scheme (case-insensitive, RFC 9110 §11.1), else
+    ``Bearer``."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    return "DPoP" if header[:5].lower() == "dpop " else "Bearer"
+
+
+def _proof(request: HttpRequest, token: str) -> dpop.Proof | dpop.ProofError:
+    """The request's proof, verified once per request (its ``jti`` can be spent only once), for ``token``."""
+    memo = request.__dict__.get(_ATTR)
+    if memo is not None and memo[0] == token:
+        return memo[1]
+    try:
+        value = dpop.proof_header(request)
+        if value is None:
+            raise dpop.ProofError("A DPoP proof is required with a DPoP-bound access token.")
+        try:
+            url = request.build_absolute_uri(request.path)
+        except DisallowedHost:  # Django refuses the Host header: no URI to compare htu with
+            raise dpop.ProofError("The request URI cannot be determined.") from None
+        # §7.1: the same checks as at the token endpoint, plus ath, the hash of this access token.
+        outcome: dpop.Proof | dpop.ProofError = dpop.verify_proof(value, method=request.method or "GET", url=url,
+                                                                  access_token=token)
+    except dpop.ProofError as exc:
+        outcome = exc
+    request.__dict__[_ATTR] = (token, outcome)
+    return outcome
+
+
+def bind_to_proof(request: HttpRequest, token: str | None, result: BearerResult, *, dpop_scheme: bool) -> BearerResult:
+    """RFC 9449 §7: with the DPoP scheme, the token must be DPoP-bound and the proof valid and made with
+    the key of ``cnf.jkt``; with the Bearer scheme, a DPoP-bound token is refused (§7.2: a stolen bound
+    token must not work as a bearer token). Errors then carry a DPoP challenge."""
+    if dpop_scheme:
+        result = replace(result, scheme="DPoP")
+    if not result.valid or token is None:
+        return result
+    cnf = result.claims.get("cnf")
+    jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+    if not dpop_scheme:
+        if cnf is None:
+            return result
+        return replace(result, claims={}, error="invalid_token", scheme="DPoP",
+                       description="This access token is bound to a key: send it as 'Authorization: DPoP' "
+                                   "with a DPoP proof.")
+    if not dpop.is_thumbprint(jkt):
+        return replace(result, claims={}, error="invalid_token",
+                       description="Only DPoP-bound access tokens are accepted with the DPoP scheme.")
+    proof = _proof(request, token)
+    if isinstance(proof, dpop.ProofError):
+        return replace(result, claims={}, error=proof.error, description=proof.description)
+    if proof.jkt != jkt:  # §7.1: the proof's key is the key the token is bound to
+        return replace(result, claims={}, error=dpop.INVALID_PROOF,
+                       description="The DPoP proof is not signed with the key the access token is bound to.")
+    return result

@@ -1,0 +1,182 @@
+"""DPoP-bound access tokens at the APIs (RFC 9449 §7): the plain Django views, DRF views and the middleware."""
+from __future__ import annotations
+
+from http import HTTPStatus
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from django_authflows.apis import create_client_grant
+
+from ..dpop_client import ALGS_PARAM, DPoPKey, bad_proofs
+from ..oauth import ISSUER, TOKEN_URL, basic
+
+pytestmark = pytest.mark.django_db
+AUD = "https://api.example.test/"
+BASES = ["/api", "/api/drf"]
+
+
+@pytest.fixture
+def bound(client, make_client, make_api):
+    """``bound(key)`` -> a client-credentials access token bound to ``key`` (or a Bearer token with None)."""
+    api = make_api()
+    app = make_client("m2m")
+    create_client_grant(app, api, ["read:messages"])
+
+    def get(key=None):
+        headers = {"HTTP_AUTHORIZATION": basic(app.client_id, app.secret)}
+        if key is not None:
+            headers["HTTP_DPOP"] = key.proof("POST", ISSUER + "oauth/token")
+        body = client.post(TOKEN_URL, {"grant_type": "client_credentials", "audience": AUD}, **headers).json()
+        assert body["token_type"] == ("DPoP" if key else "Bearer"), body
+        return body["access_token"]
+
+    return get
+
+
+def call(client, path, token, proof=None, scheme="DPoP", method="get"):
+    headers = {"HTTP_AUTHORIZATION": f"{scheme} {token}"}
+    if proof is not None:
+        headers["HTTP_DPOP"] = proof
+    return getattr(client, method)(path, **headers)
+
+
+def refused(response, error):
+    assert response.status_code == HTTPStatus.UNAUTHORIZED, response.content
+    challenge = response["WWW-Authenticate"]
+    assert challenge.startswith("DPoP ") and f'error="{error}"' in challenge and ALGS_PARAM in challenge, challenge
+    assert "Bearer" not in challenge
+
+
+@pytest.mark.parametrize("base", BASES)
+@pytest.mark.parametrize("path", ["private", "private-scoped"])
+def test_dpop_bound_token_with_its_proof(client, bound, base, path):
+    key = DPoPKey()
+    token = bound(key)
+    url = f"{base}/{path}"
+    response = call(client, url, token, key.proof("GET", "http://testserver" + url, access_token=token))
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert response.json()["sub"].endswith("@clients")
+
+
+@pytest.mark.parametrize("base", BASES)
+@pytest.mark.parametrize("case", ["reused", "iat_too_old", "iat_in_the_future", "htu_of_another_endpoint",
+                                  "htm_wrong", "alg_none", "alg_hs256", "private_key_in_jwk", "typ_jwt",
+                                  "signed_by_another_key_than_jwk", "no_jti", "two_proofs", "not_a_jwt",
+                                  "ath_of_another_token", "no_ath", "missing", "another_key_than_cnf"])
+def test_bad_proofs_are_refused(client, bound, base, case):
+    key = DPoPKey()
+    token = bound(key)
+    url = f"{base}/private"
+    htu = "http://testserver" + url
+    if case == "reused":
+        proof = key.proof("GET", htu, access_token=token)
+        assert call(client, url, token, proof).status_code == HTTPStatus.OK
+    elif case == "missing":
+        proof = None
+    elif case == "another_key_than_cnf":
+        proof = DPoPKey().proof("GET", htu, access_token=token)  # a valid proof, by a thief's own key
+    else:
+        proof = bad_proofs(key, "GET", htu, access_token=token, other_htu="http://testserver/api/private-scoped")[case]
+    refused(call(client, url, token, proof), "invalid_dpop_proof")
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_bound_token_sent_as_bearer_is_refused(client, bound, base):
+    key = DPoPKey()
+    token = bound(key)
+    url = f"{base}/private"
+    response = call(client, url, token, key.proof("GET", "http://testserver" + url, access_token=token),
+                    scheme="Bearer")
+    refused(response, "invalid_token")
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_unbound_token_with_the_dpop_scheme_is_refused(client, bound, base):
+    token = bound()
+    key = DPoPKey()
+    url = f"{base}/private"
+    refused(call(client, url, token, key.proof("GET", "http://testserver" + url, access_token=token)),
+            "invalid_token")
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_bearer_tokens_still_work(client, bound, base):
+    response = call(client, f"{base}/private", bound(), scheme="Bearer")
+    assert response.status_code == HTTPStatus.OK, response.content
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_invalid_token_under_the_dpop_scheme(client, bound, base):
+    key = DPoPKey()
+    token = bound(key)[:-4] + "AAAA"  # the signature no longer verifies
+    url = f"{base}/private"
+    refused(call(client, url, token, key.proof("GET", "http://testserver" + url, access_token=token)),
+            "invalid_token")
+
+
+def test_insufficient_scope_uses_the_dpop_challenge(client, make_client, make_api):
+    api = make_api()
+    app = make_client("m2m")
+    create_client_grant(app, api, ["write:messages"])
+    key = DPoPKey()
+    token = client.post(TOKEN_URL, {"grant_type": "client_credentials", "audience": AUD},
+                        HTTP_AUTHORIZATION=basic(app.client_id, app.secret),
+                        HTTP_DPOP=key.proof("POST", ISSUER + "oauth/token")).json()["access_token"]
+    for url in ("/api/private-scoped", "/api/drf/private-scoped"):
+        response = call(client, url, token, key.proof("GET", "http://testserver" + url, access_token=token))
+        assert response.status_code == HTTPStatus.FORBIDDEN, response.content
+        assert response["WWW-Authenticate"].startswith('DPoP ') and 'error="insufficient_scope"' in response[
+            "WWW-Authenticate"]
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_zero_sql_queries_on_a_dpop_request(client, bound, base):
+    key = DPoPKey()
+    token = bound(key)
+    url = f"{base}/private"
+    call(client, url, token, key.proof("GET", "http://testserver" + url, access_token=token))  # warm the key cache
+    proof = key.proof("GET", "http://testserver" + url, access_token=token)
+    with CaptureQueriesContext(connection) as queries:
+        response = call(client, url, token, proof)
+    assert response.status_code == HTTPStatus.OK
+    assert len(queries) == 0, [q["sql"] for q in queries]
+
+
+def test_middleware_and_a_second_validation_of_the_same_request(bound):
+    """The middleware (sync and async) sees DPoP tokens too; a view that validates again (here for the
+    same API named explicitly, another memo key) does not spend the proof's jti a second time."""
+    from asgiref.sync import async_to_sync
+    from django.http import HttpResponse
+    from django.test import AsyncRequestFactory, RequestFactory
+
+    from django_authflows.resource.bearer import authenticate_bearer
+    from django_authflows.resource.middleware import BearerTokenMiddleware
+
+    key = DPoPKey()
+    token = bound(key)
+    seen = {}
+
+    def view(request):
+        seen["sub"] = request.token.sub if request.token else None
+        seen["again"] = authenticate_bearer(request, audience=AUD).valid
+        return HttpResponse("ok")
+
+    def headers():
+        return {"HTTP_AUTHORIZATION": f"DPoP {token}",
+                "HTTP_DPOP": key.proof("GET", "http://testserver/anything", access_token=token)}
+
+    BearerTokenMiddleware(view)(RequestFactory().get("/anything", **headers()))
+    assert seen["sub"].endswith("@clients") and seen["again"]
+    BearerTokenMiddleware(view)(RequestFactory().get("/anything", HTTP_AUTHORIZATION=f"Bearer {token}"))
+    assert seen["sub"] is None
+
+    async def async_view(request):
+        seen["async"] = request.token.sub if request.token else None
+        return HttpResponse("ok")
+
+    request = AsyncRequestFactory().get("/anything", headers={
+        "Authorization": f"DPoP {token}", "DPoP": key.proof("GET", "http://testserver/anything", access_token=token)})
+    async_to_sync(BearerTokenMiddleware(async_view))(request)
+    assert seen["async"].endswith("@clients")
