@@ -126,7 +126,20 @@ AUTHORIZATIONS = [
     b"Basic", b"Basic !!!", b"Basic " + base64.b64encode(b"\xff\xfe:x"), b"Basic " + base64.b64encode(b"nocolon"),
     b"Basic " + base64.b64encode(b"demo-m2m:\xff"), b"Basic " + base64.b64encode(b"%ZZ:%ZZ"),
     b"Basic " + base64.b64encode(b"demo-m2m\x00:x"), b"Basic =", b"Bearer", b"Bearer \xff\xfe", b"Bearer a.b.c",
-    b"Bearer " + b"a" * 6000, b"\xff", b"Digest x",
+    b"Bearer " + b"a" * 6000, b"\xff", b"Digest x", b"DPoP", b"DPoP a.b.c", b"DPoP \xff\xfe",
+]
+#: DPoP proofs (RFC 9449) that are not proofs: no JWS, bad base64, headers that are not JSON objects, a
+#: jwk of the wrong shape, huge, and repeated headers.
+_B64 = lambda raw: base64.urlsafe_b64encode(raw).rstrip(b"=")  # noqa: E731
+DPOP_PROOFS = [
+    b"", b"x", b"a.b.c", b"\xff.\xfe.\x00", b"%ZZ.%ZZ.%ZZ", b"." * 3000,
+    _B64(b"[]") + b".e30.x", _B64(b"null") + b".e30.x", _B64(b'{"typ":"dpop+jwt","alg":"ES256"}') + b".e30.x",
+    _B64(b'{"typ":"dpop+jwt","alg":"ES256","jwk":"x"}') + b"." + _B64(b"[1]") + b".x",
+    _B64(b'{"typ":"dpop+jwt","alg":"none","jwk":{"kty":"EC","crv":"P-256","x":"%ZZ","y":1}}') + b".e30.",
+    _B64(b'{"typ":"dpop+jwt","alg":"RS256","jwk":{"kty":"RSA","n":"AQAB","e":"AQAB"}}') + b"." + _B64(
+        b'{"htm":"POST","htu":"x","iat":"now","jti":[]}') + b".AAAA",
+    _B64(b'{"typ":"dpop+jwt","alg":"EdDSA","jwk":{"kty":"OKP","crv":"Ed25519","x":"' + b"A" * 5000 + b'"}}')
+    + b".e30.AAAA",
 ]
 
 
@@ -181,6 +194,13 @@ def cases(base: str) -> list[Case]:
                         b"grant_type=client_credentials&token=x&client_id=demo-spa"))
     for path in ("/api/private", "/api/drf/private", "/userinfo"):
         out += [Case("GET", path.encode(), "anon", ((b"Authorization", auth),)) for auth in AUTHORIZATIONS]
+    for proof in DPOP_PROOFS:
+        out.append(Case("POST", b"/oauth/token", "anon", ((b"Content-Type", FORM), (b"DPoP", proof)),
+                        b"grant_type=client_credentials&client_id=demo-m2m&client_secret=x"))
+        out.append(Case("POST", b"/oauth/token", "anon", ((b"Content-Type", FORM), (b"DPoP", proof), (b"DPoP", proof)),
+                        b"grant_type=refresh_token&refresh_token=x&client_id=demo-spa"))
+        for path in ("/api/private", "/api/drf/private", "/userinfo"):
+            out.append(Case("GET", path.encode(), "anon", ((b"Authorization", b"DPoP a.b.c"), (b"DPoP", proof))))
     out.append(Case("POST", b"/oauth/token?x=%ZZ", "anon", ((b"Content-Type", FORM), (b"Authorization", b"Basic " + m2m)),
                     b"grant_type=client_credentials&audience=" + AUD.encode()))
     return out + drawn(base, queried, posted, random.Random(14), 250)
