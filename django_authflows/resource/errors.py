@@ -15,10 +15,10 @@ def _quote(value: str) -> str:
 
 
 def challenge(error: str | None = None, description: str = "", scope: Iterable[str] = (),
-              scheme: str = "Bearer") -> str:
+              scheme: str = "Bearer", realm: str | None = None) -> str:
     """The ``WWW-Authenticate`` value; no error code when no token was sent (RFC 6750 §3.1). The DPoP
     scheme names the proof algorithms it accepts (RFC 9449 §7.1 ``algs``)."""
-    parts = [f'realm="{_quote(authflows_settings.AUDIENCE or "api")}"']
+    parts = [f'realm="{_quote(realm or authflows_settings.AUDIENCE or "api")}"']
     if error:
         parts.append(f'error="{error}"')
         if description:

@@ -180,3 +180,15 @@ def test_middleware_and_a_second_validation_of_the_same_request(bound):
         "Authorization": f"DPoP {token}", "DPoP": key.proof("GET", "http://testserver/anything", access_token=token)})
     async_to_sync(BearerTokenMiddleware(async_view))(request)
     assert seen["async"].endswith("@clients")
+
+
+def test_userinfo_answers_a_dpop_bound_token_with_a_dpop_challenge(client, bound):
+    """RFC 9449 §7.1 at /userinfo too: a DPoP-bound token without the openid scope (a client-credentials token)
+    is refused with a DPoP challenge that names the accepted algorithms, not a Bearer one."""
+    key = DPoPKey("ES256")
+    token = bound(key)
+    response = client.get("/userinfo", HTTP_AUTHORIZATION=f"DPoP {token}",
+                          HTTP_DPOP=key.proof("GET", "http://testserver/userinfo", access_token=token))
+    assert response.status_code in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN), response.content
+    assert response["WWW-Authenticate"].startswith('DPoP realm="userinfo", error="'), response["WWW-Authenticate"]
+    assert ALGS_PARAM in response["WWW-Authenticate"]

@@ -9,17 +9,16 @@ from django.views.decorators.csrf import csrf_exempt
 from ...conf import authflows_settings
 from ...issuer import issuer_for
 from ...resource.bearer import authenticate_bearer
+from ...resource.errors import challenge
 from ..oidc_request import USERINFO_CLAIMS, requested_claims
 from ..responses import json_error
 from ..sensitive import keep_out_of_reports
 
 
-def bearer_error(error: str | None, description: str, status: int = 401) -> HttpResponse:
+def bearer_error(error: str | None, description: str, status: int = 401, scheme: str = "Bearer") -> HttpResponse:
+    """RFC 6750 §3 (RFC 9449 §7.1 for a DPoP-bound token): the challenge in the scheme the client used."""
     response = json_error(error or "invalid_token", description, status=status)
-    challenge = 'Bearer realm="userinfo"'
-    if error:
-        challenge += f', error="{error}", error_description="{description}"'
-    response["WWW-Authenticate"] = challenge
+    response["WWW-Authenticate"] = challenge(error, description if error else "", scheme=scheme, realm="userinfo")
     return response
 
 
@@ -35,9 +34,10 @@ class UserInfoView(View):
             return bearer_error(None, "An access token is required.")
         if not result.valid:
             return bearer_error(result.error, result.description,
-                                status=400 if result.error == "invalid_request" else 401)
+                                status=400 if result.error == "invalid_request" else 401, scheme=result.scheme)
         if "openid" not in result.scopes:
-            return bearer_error("insufficient_scope", "The access token does not carry the openid scope.", 403)
+            return bearer_error("insufficient_scope", "The access token does not carry the openid scope.", 403,
+                                scheme=result.scheme)
         adapter = authflows_settings.ADAPTER()
         user = adapter.get_user_by_subject(str(result.claims.get("sub", "")))
         if user is None or not user.is_active:
