@@ -44,6 +44,9 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "request_uri_parameter_supported": False,
         "claims_parameter_supported": True,  # OIDC Core §5.5, for the ID token and /userinfo
         "authorization_response_iss_parameter_supported": True,
+        # OIDC Back-Channel Logout 1.0 §2.1: logout tokens, and they carry sid.
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }
     for name, key in [("revoke", "revocation_endpoint"), ("introspect", "introspection_endpoint"),
                       ("device_code", "device_authorization_endpoint"), ("logout", "end_session_endpoint")]:
