@@ -56,3 +56,16 @@ def test_a_failed_delivery_is_retried_from_the_admin(admin, make_client, user, e
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == ("pending", 0)
     assert enqueued() == [delivery.pk, delivery.pk]
+
+
+def test_the_application_page_sets_the_backchannel_logout_uri(admin, make_client):
+    app = make_client("regular")
+    url = f"/admin/authflows/application/{app.pk}/change/"
+    form = {"name": app.name, "grants": app.grant_types, "callbacks": "\n".join(app.redirect_uri_list),
+            "first_party": "on", "backchannel_logout_uri": "http://rp.example.test/logout"}
+    refused = admin.post(url, form)
+    assert refused.status_code == HTTPStatus.OK and b"must use https" in refused.content
+    saved = admin.post(url, {**form, "backchannel_logout_uri": BCL, "refresh_tokens_end_with_session": "on"})
+    assert saved.status_code == HTTPStatus.FOUND, saved.content[:2000]
+    app.refresh_from_db()
+    assert app.backchannel_logout_uri == BCL and app.refresh_tokens_end_with_session
