@@ -49,6 +49,9 @@ demo: install
 	@echo
 	@echo "  Open $(BASE)/ and log in as demo / demo-password-123 (admin: $(BASE)/admin/)."
 	@echo
+	@# The task worker (back-channel logouts) runs beside the server and stops when runserver exits.
+	SQLITE_PATH=$(DEMO_DB) AUTHFLOWS_ISSUER=$(BASE)/ $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	SQLITE_PATH=$(DEMO_DB) AUTHFLOWS_ISSUER=$(BASE)/ $(BIN)/python manage.py runserver $(HOST):$(PORT) --noreload
 
 # The layering contracts of pyproject.toml ([tool.importlinter]); `make test` runs them before pytest.

@@ -8,8 +8,10 @@ from .models import Application
 
 def create_application(app_type: str, *, name: str, grants: list[str] | None = None,
                        callbacks: list[str] = (), origins: list[str] = (), logout_urls: list[str] = (),
-                       first_party: bool = True, user: object = None,
-                       require_dpop: bool = False) -> tuple[Application, str | None]:
+                       first_party: bool = True, user: object = None, require_dpop: bool = False,
+                       backchannel_logout_uri: str = "",
+                       backchannel_logout_session_required: bool = False,
+                       refresh_tokens_end_with_session: bool = False) -> tuple[Application, str | None]:
     """Create an application from its type; returns (application, plaintext secret or None). The
     secret is returned once and stored only hashed."""
     preset = presets.get_preset(app_type)
@@ -28,6 +30,7 @@ def create_application(app_type: str, *, name: str, grants: list[str] | None = N
             presets.validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip()),
         client_secret=secret or "", user=user, require_dpop=require_dpop,
     )
+    _set_backchannel(app, backchannel_logout_uri, backchannel_logout_session_required, refresh_tokens_end_with_session)
     app.save()
     return app, secret
 
@@ -44,7 +47,10 @@ def rotate_secret(app: Application) -> str:
 
 def update_application(app: Application, *, name: str, grants: list[str], callbacks: list[str] = (),
                        origins: list[str] = (), logout_urls: list[str] = (), first_party: bool = True,
-                       can_introspect: bool = False, require_dpop: bool | None = None) -> Application:
+                       can_introspect: bool = False, require_dpop: bool | None = None,
+                       backchannel_logout_uri: str | None = None,
+                       backchannel_logout_session_required: bool | None = None,
+                       refresh_tokens_end_with_session: bool | None = None) -> Application:
     """Change an application's settings under create_application's rules; its type, client_id and
     secret stay (:func:`rotate_secret` changes the secret)."""
     app_type = app.app_type
@@ -64,5 +70,18 @@ def update_application(app: Application, *, name: str, grants: list[str], callba
     app.first_party, app.can_introspect = first_party, can_introspect
     if require_dpop is not None:
         app.require_dpop = require_dpop
+    _set_backchannel(app, backchannel_logout_uri, backchannel_logout_session_required, refresh_tokens_end_with_session)
     app.save()
     return app
+
+
+def _set_backchannel(app: Application, uri: str | None, session_required: bool | None,
+                     refresh_ends: bool | None) -> None:
+    """OIDC Back-Channel Logout 1.0 §2.2 registration; None keeps the current value."""
+    if uri is not None:
+        uri = uri.strip()
+        app.backchannel_logout_uri = presets.validate_backchannel_uri(uri) if uri else ""
+    if session_required is not None:
+        app.backchannel_logout_session_required = session_required
+    if refresh_ends is not None:
+        app.refresh_tokens_end_with_session = refresh_ends

@@ -63,3 +63,12 @@ HOOKS: tuple[Hook, ...] = (
          "django_authflows.server.flows.authorization_code:AuthorizationCodeValidatorMixin",
          set_in="validate_token_request"),
 )
+
+
+# Django's task framework (back-channel logout delivery): built in from Django 6.0 (``django.tasks``); on
+# Django 5.2 the ``django-tasks`` backport, the same API. Either runs with django-tasks-db's database backend
+# (``django_tasks_db.DatabaseBackend``) and its worker, ``manage.py db_worker``.
+try:
+    from django.tasks import task  # type: ignore[import-not-found,unused-ignore]
+except ImportError:  # Django 5.2
+    from django_tasks import task  # type: ignore[no-redef,unused-ignore]

@@ -29,6 +29,11 @@ DEFAULT_LIFETIMES: dict[str, int] = {
     "dpop_proof": 60,  # RFC 9449 §11.1: how old a DPoP proof may be; its jti is remembered as long
 }
 
+#: OIDC Back-Channel Logout delivery: POSTs per logout token, seconds before the first retry (doubled at each
+#: later one, up to ``backoff_max``), and seconds one POST may take.
+DEFAULT_BACKCHANNEL: dict[str, float] = {"attempts": 5, "backoff": 10, "backoff_max": 600, "timeout": 5,
+                                         "logout_token": 120}
+
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
     # name: (attempts, window in seconds)
     "login_username": (5, 300),
@@ -139,6 +144,10 @@ class AuthflowsSettings:
     def AUDIENCE(self) -> str | None:
         """Resource-server side: the API identifier this project's protected views accept."""
         return _user_settings().get("AUDIENCE") or None
+
+    @_setting
+    def BACKCHANNEL_LOGOUT(self) -> MappingProxyType[str, float]:
+        return MappingProxyType({**DEFAULT_BACKCHANNEL, **_user_settings().get("BACKCHANNEL_LOGOUT", {})})
 
     def lifetime(self, name: str) -> int:
         return int(self.LIFETIMES[name])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 _WAS_ACTIVE = "_authflows_was_active"
+_PASSWORD_CHANGED = "_authflows_password_changed"
 
 
 def user_is_active(user: Any) -> bool:
@@ -18,7 +19,10 @@ def user_is_active(user: Any) -> bool:
 
 def _user_pre_save(sender: Any, instance: Any, update_fields: Any = None, raw: bool = False, **kwargs: Any) -> None:
     """Remember whether the row was active, only when this save may turn it inactive (a login's
-    ``save(update_fields=["last_login"])`` costs nothing)."""
+    ``save(update_fields=["last_login"])`` costs nothing), and whether its password was set: Django's
+    ``set_password`` keeps the raw value in ``_password`` until the save (a login's hash upgrade clears it)."""
+    if not raw and instance.pk is not None and getattr(instance, "_password", None) is not None:
+        setattr(instance, _PASSWORD_CHANGED, True)
     if raw or instance.pk is None or getattr(instance, "is_active", True) is not False:
         return
     if update_fields is not None and "is_active" not in update_fields:
@@ -28,8 +32,13 @@ def _user_pre_save(sender: Any, instance: Any, update_fields: Any = None, raw: b
 
 
 def _user_post_save(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
+    from .signals import user_sessions_invalidated
+
     if instance.__dict__.pop(_WAS_ACTIVE, False):  # deactivated by this save
         revoke_user_access_tokens(instance)
+        user_sessions_invalidated.send(sender=sender, user=instance, reason="deactivated")
+    if instance.__dict__.pop(_PASSWORD_CHANGED, False):  # as Auth0: a new password signs out every session
+        user_sessions_invalidated.send(sender=sender, user=instance, reason="password_changed")
 
 
 def revoke_user_access_tokens(user: Any) -> int:

@@ -125,6 +125,14 @@ def validate_url(url: str, *, kind: str, app_type: str) -> str:
     return url
 
 
+def validate_backchannel_uri(url: str) -> str:
+    """OIDC Back-Channel Logout 1.0 §2.2: an absolute http(s) URL, https except on loopback, no fragment."""
+    url = validate_url(url, kind="Back-channel logout URI", app_type=REGULAR)
+    if not url.startswith(("https://", "http://")):
+        raise ValueError(f"Back-channel logout URI {url!r} must use https.")
+    return url
+
+
 def validate_origin(origin: str) -> str:
     from urllib.parse import urlsplit
 

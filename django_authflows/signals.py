@@ -14,6 +14,10 @@ device_authorization_approved = Signal()
 #: device_authorization_denied(sender, grant_id, client_id, user)
 device_authorization_denied = Signal()
 
+#: user_sessions_invalidated(sender, user, reason): a password change or a deactivation; every login
+#: session of the user ends (and sends its back-channel logouts).
+user_sessions_invalidated = Signal()
+
 
 def _admin_action_logged(sender: object, instance: object, created: bool, **kwargs: object) -> None:
     """Every admin change and action (Django's LogEntry) also becomes an audit line."""

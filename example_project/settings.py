@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "oauth2_provider",
     "django_authflows",
+    "django_tasks_db",  # the database task backend: back-channel logouts, run by `manage.py db_worker`
     "example_project.demo",
 ]
 MIDDLEWARE = [
@@ -128,6 +129,12 @@ AUTHFLOWS = {
     # Resource-server side: the API this project's protected views accept tokens for.
     "AUDIENCE": os.environ.get("EXAMPLE_API_AUDIENCE", "https://api.example.test/"),
 }
+# Back-channel logout tokens are POSTed by a worker (`manage.py db_worker`; `make demo` starts one), never by
+# the request that ends the session.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+if os.environ.get("EXAMPLE_BACKCHANNEL_BACKOFF"):  # the tests' worker retries within seconds
+    AUTHFLOWS["BACKCHANNEL_LOGOUT"] = {"backoff": float(os.environ["EXAMPLE_BACKCHANNEL_BACKOFF"]), "attempts": 3,
+                                       "timeout": 2}
 SILENCED_SYSTEM_CHECKS = ["authflows.W001"]  # the demo shows the implicit flow on purpose
 EXAMPLE_API_AUDIENCE = os.environ.get("EXAMPLE_API_AUDIENCE", "https://api.example.test/")
 

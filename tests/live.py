@@ -31,7 +31,7 @@ class LiveServer:
 
     def __init__(self, env: dict[str, str] | None = None, *, seed: bool = True, gunicorn: bool = False,
                  workers: int = 2, threads: int = 1, database_dir: str | None = None,
-                 tls: tuple[str, str, str] | None = None) -> None:
+                 tls: tuple[str, str, str] | None = None, worker: bool = False) -> None:
         # tls: (certfile, keyfile, CA file) serves https through gunicorn (the issuer becomes https too).
         self.port = free_port()
         self.tls = tls
@@ -44,6 +44,8 @@ class LiveServer:
                     **(env or {})}
         self.seed, self.gunicorn, self.workers, self.threads = seed, gunicorn, workers, threads
         self.process: subprocess.Popen[bytes] | None = None
+        # worker: the task worker beside the server, as `make demo` runs it (back-channel logouts).
+        self.worker, self.worker_process = worker, None
         self.log_path = Path(self._tmp) / "server.log"
 
     def manage(self, *args: str, check: bool = True) -> str:
@@ -71,6 +73,10 @@ class LiveServer:
             cmd = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"]
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen(cmd, cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
+        if self.worker:
+            self.worker_process = subprocess.Popen(
+                [sys.executable, "manage.py", "db_worker", "--interval", "0.2", "--no-startup-delay", "--no-reload"],
+                cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
         tls_context = ssl.create_default_context(cafile=self.tls[2]) if self.tls else None
         while time.time() < deadline:
@@ -88,6 +94,13 @@ class LiveServer:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
     def stop(self) -> None:
+        if self.worker_process is not None and self.worker_process.poll() is None:
+            self.worker_process.terminate()
+            try:
+                self.worker_process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.worker_process.kill()
+                self.worker_process.wait(5)
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:

@@ -68,3 +68,6 @@ AUTHFLOWS = {
     "AUDIENCE": "https://api.example.test/",
 }
 EXAMPLE_API_AUDIENCE = "https://api.example.test/"
+# Back-channel logouts: the in-process tests see what was enqueued; tests/sessions runs the real worker
+# (django-tasks-db) against the example project.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

@@ -21,7 +21,7 @@ CONTEXTS = {
     "form_post.html": {"redirect_uri": "https://client.example.test/cb", "params": [("code", "c"), ("state", "s")]},
     "logged_out.html": {"refused_url": None, "error": None},
     "locked.html": {"retry_after": 30},
-    "authorized_apps.html": {"consents": []},
+    "authorized_apps.html": {"consents": [], "entries": [], "sessions": []},
     "device/code_entry.html": {"user_code": "BCDF-GHJK", "error": "unknown"},
     "device/confirm.html": {"application": app, "api": api, "scopes": [("openid", "Know who you are")],
                             "user_code": "BCDF-GHJK", "qr": "<svg></svg>", "grant": None},

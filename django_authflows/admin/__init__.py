@@ -3,4 +3,4 @@ and the records the flows keep. Django's autodiscovery imports this package; eac
 ModelAdmins (replacing DOT's, which oauth2_provider registers first)."""
 from __future__ import annotations
 
-from . import apis, applications, keys, operations  # noqa: F401  (registration happens on import)
+from . import apis, applications, keys, operations, sessions  # noqa: F401  (registration happens on import)

@@ -180,6 +180,10 @@ class ApplicationAdmin(admin.ModelAdmin):
         if obj is not None:
             # No user ever logs in to a machine-to-machine application: no consent page to skip.
             advanced = ["can_introspect"] if app_type == presets.M2M else ["first_party", "can_introspect"]
+            if app_type != presets.M2M:
+                fieldsets.append((_("Back-Channel Logout"), {"fields": [
+                    "backchannel_logout_uri", "backchannel_logout_session_required",
+                    "refresh_tokens_end_with_session"]}))
             fieldsets.append((_("Advanced"), {"fields": [*advanced, "require_dpop", "created", "updated"]}))
         return fieldsets
 
@@ -214,7 +218,10 @@ class ApplicationAdmin(admin.ModelAdmin):
             callbacks=data.get("callbacks", obj.redirect_uri_list), origins=data.get("origins", obj.origin_list),
             logout_urls=data.get("logout_urls", obj.logout_url_list),
             first_party=data.get("first_party", obj.first_party), can_introspect=data["can_introspect"],
-            require_dpop=data.get("require_dpop", obj.require_dpop))
+            require_dpop=data.get("require_dpop", obj.require_dpop),
+            backchannel_logout_uri=data.get("backchannel_logout_uri"),
+            backchannel_logout_session_required=data.get("backchannel_logout_session_required"),
+            refresh_tokens_end_with_session=data.get("refresh_tokens_end_with_session"))
 
     def response_add(self, request: HttpRequest, obj: Application, post_url_continue: str | None = None
                      ) -> HttpResponse:

@@ -185,19 +185,36 @@ class ApplicationChangeForm(ApplicationFormBase):
 
     class Meta:
         model = Application
-        fields = ["name", "first_party", "can_introspect", "require_dpop"]
+        fields = ["name", "first_party", "can_introspect", "require_dpop", "backchannel_logout_uri",
+                  "backchannel_logout_session_required", "refresh_tokens_end_with_session"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         instance = kwargs.get("instance")
         if instance is not None:
             self.app_type = instance.app_type
         super().__init__(*args, **kwargs)
+        if "backchannel_logout_uri" in self.fields:
+            self.fields["backchannel_logout_uri"].help_text = _(
+                "OIDC Back-Channel Logout: logout tokens are POSTed here when a session the application took "
+                "part in ends (https, or http on 127.0.0.1, [::1] and localhost).")
+        if self.app_type == presets.M2M:  # no user session to end
+            for name in ("backchannel_logout_uri", "backchannel_logout_session_required",
+                         "refresh_tokens_end_with_session"):
+                self.fields.pop(name, None)
         if instance is not None:
             current = {"grants": list(instance.grant_types), "callbacks": instance.redirect_uri_list,
                        "origins": instance.origin_list, "logout_urls": instance.logout_url_list}
             for name, value in current.items():
                 if name in self.fields:
                     self.fields[name].initial = value
+
+
+    def clean_backchannel_logout_uri(self) -> str:
+        value = (self.cleaned_data.get("backchannel_logout_uri") or "").strip()
+        try:
+            return presets.validate_backchannel_uri(value) if value else ""
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 def create_form_for(app_type: str) -> type[ApplicationCreateForm]:

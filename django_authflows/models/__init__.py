@@ -8,5 +8,7 @@ from .device import DeviceGrant
 from .family import TokenFamily
 from .generation import RegistryGeneration
 from .keys import SigningKey
+from .session import BackchannelDelivery, LoginSession, SessionApplication
 
-__all__ = ["Api", "Application", "ClientGrant", "Consent", "DeviceGrant", "RegistryGeneration", "SigningKey", "TokenFamily"]
+__all__ = ["Api", "Application", "BackchannelDelivery", "ClientGrant", "Consent", "DeviceGrant", "LoginSession",
+           "RegistryGeneration", "SessionApplication", "SigningKey", "TokenFamily"]

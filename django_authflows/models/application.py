@@ -46,6 +46,15 @@ class Application(AbstractApplication):
         help_text=_("Issue tokens only to token requests with a DPoP proof, bound to its key (RFC 9449)."))
     client_secret = ClientSecretField(_("client secret"), max_length=255, blank=True,
                                       default=hashing.generate_client_secret, db_index=True)
+    # OIDC Back-Channel Logout 1.0 §2.2: where a logout token is POSTed when a session the app took part in ends.
+    backchannel_logout_uri = models.CharField(_("back-channel logout URI"), max_length=2048, blank=True, default="")
+    backchannel_logout_session_required = models.BooleanField(
+        _("back-channel logout needs sid"), default=False,
+        help_text=_("The logout token always carries the session id (sid)."))
+    refresh_tokens_end_with_session = models.BooleanField(
+        _("refresh tokens end with the session"), default=False,
+        help_text=_("Revoke this application's refresh tokens when the login session they came from ends "
+                    "(off: they survive logout, as in Auth0)."))
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
@@ -93,6 +102,11 @@ class Application(AbstractApplication):
                     presets.validate_url(url, kind=kind, app_type=self.app_type)
                 except ValueError as exc:
                     errors.setdefault(field, []).append(str(exc))
+        if self.backchannel_logout_uri:
+            try:
+                presets.validate_backchannel_uri(self.backchannel_logout_uri)
+            except ValueError as exc:
+                errors.setdefault("backchannel_logout_uri", []).append(str(exc))
         for origin in self.origin_list:
             try:
                 presets.validate_origin(origin)

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_safe, require_POST
 
-from . import rp
+from . import backchannel, rp
 from .secrets import demo_secret
 
 CLIENT_ID = "demo-regular-web-app"
@@ -37,8 +37,13 @@ def client_for(issuer: str) -> Any:
         return _clients[issuer]
 
 
+def stored(request: HttpRequest) -> dict[str, Any] | None:
+    """This app's login, in its own session (its cookie), which a back-channel logout can end."""
+    return backchannel.store(request.COOKIES.get(backchannel.COOKIE)).get(SESSION_KEY)
+
+
 def page(request: HttpRequest, *, status: int = 200, **context: Any) -> HttpResponse:
-    context.setdefault("result", request.session.get(SESSION_KEY))
+    context.setdefault("result", stored(request))
     return render(request, "demo/result.html", {
         "flow": "regular", "title": "Regular web app: Authorization Code",
         "login_url": reverse("demo:regular-login"), "call_api_url": reverse("demo:regular-call-api"),
@@ -86,14 +91,20 @@ def callback(request: HttpRequest) -> HttpResponse:
         access_claims = rp.verify_access_token(token["access_token"], issuer)
     except (rp.TokenError, KeyError) as exc:
         return page(request, status=400, error="invalid_token", error_description=str(exc))
-    request.session.cycle_key()
-    request.session[SESSION_KEY] = {
+    session = backchannel.store()
+    session[SESSION_KEY] = {
         "token_response": summarise(token),
         "access_token": token["access_token"],
         "id_token_claims": rp.pretty(id_claims),
         "access_token_claims": rp.pretty(access_claims),
     }
-    return HttpResponseRedirect(reverse("demo:regular-result"))
+    session.save()
+    # The OP's session id: its back-channel logout token names it (OIDC Back-Channel Logout 1.0 §2.4).
+    backchannel.remember(id_claims.get("sid"), session.session_key)
+    response = HttpResponseRedirect(reverse("demo:regular-result"))
+    response.set_cookie(backchannel.COOKIE, session.session_key, path=backchannel.COOKIE_PATH, httponly=True,
+                        samesite="Lax", secure=request.is_secure())
+    return response
 
 
 def summarise(token: dict[str, Any]) -> str:
@@ -111,15 +122,21 @@ def result(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def call_api(request: HttpRequest) -> HttpResponse:
-    stored = request.session.get(SESSION_KEY)
-    if not stored:
+    login = stored(request)
+    if not login:
         return page(request, status=400, error="not_logged_in", error_description="Log in first.")
-    outcome = rp.call_api(request, stored["access_token"])
+    outcome = rp.call_api(request, login["access_token"])
     return page(request, api_result=outcome, api_result_json=rp.pretty(outcome))
 
 
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     """Forget the demo's tokens (local logout of the relying party only)."""
-    request.session.pop(SESSION_KEY, None)
-    return HttpResponseRedirect(reverse("demo:regular-result"))
+    backchannel.store(request.COOKIES.get(backchannel.COOKIE)).delete()
+    response = HttpResponseRedirect(reverse("demo:regular-result"))
+    response.delete_cookie(backchannel.COOKIE, path=backchannel.COOKIE_PATH)
+    return response
+
+
+#: POST /demo/regular/backchannel-logout: the OP's logout tokens for this app.
+backchannel_logout = backchannel.receiver(CLIENT_ID)

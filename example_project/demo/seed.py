@@ -33,12 +33,14 @@ class AppSpec:
     origins: list[str] = field(default_factory=list)
     logout_urls: list[str] = field(default_factory=list)
     api_scopes: list[str] = field(default_factory=list)  # m2m: the client grant on the example API
+    backchannel_logout_uri: str = ""  # OIDC Back-Channel Logout: the app's receiver
 
 
 def app_specs(base: str) -> list[AppSpec]:
     return [
         AppSpec("demo-regular-web-app", "Demo Regular Web App", presets.REGULAR, "Authorization Code",
-                callbacks=[f"{base}/demo/regular/callback"], logout_urls=[f"{base}/"]),
+                callbacks=[f"{base}/demo/regular/callback"], logout_urls=[f"{base}/"],
+                backchannel_logout_uri=f"{base}/demo/regular/backchannel-logout"),
         AppSpec("demo-spa", "Demo Single-Page App", presets.SPA, "Authorization Code with PKCE",
                 callbacks=[f"{base}/demo/spa/"], origins=[base], logout_urls=[f"{base}/demo/spa/"]),
         AppSpec("demo-implicit", "Demo Implicit (form_post)", presets.SPA, "Implicit with form_post",
@@ -103,6 +105,8 @@ def seed_app(spec: AppSpec, api: Api) -> tuple[Application, str | None, bool]:
         app.client_id = spec.client_id
     else:
         _update(app, spec)
+    uri = spec.backchannel_logout_uri
+    app.backchannel_logout_uri = presets.validate_backchannel_uri(uri) if uri else ""
     secret = demo_secret(spec.client_id) if app.preset.confidential else None
     app.client_secret = secret or ""
     app.save()

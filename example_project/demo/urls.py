@@ -15,6 +15,7 @@ urlpatterns = [
     path("demo/regular/callback", csp()(regular.callback), name="regular-callback"),
     path("demo/regular/call-api", csp()(regular.call_api), name="regular-call-api"),
     path("demo/regular/logout", regular.logout, name="regular-logout"),
+    path("demo/regular/backchannel-logout", regular.backchannel_logout, name="regular-backchannel-logout"),
     path("demo/spa/", views.spa, name="spa"),
     path("demo/implicit/", csp()(implicit.start), name="implicit-start"),
     path("demo/implicit/callback", csp()(implicit.callback), name="implicit-callback"),

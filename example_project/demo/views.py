@@ -1,6 +1,8 @@
 """Demo pages: the home page and the single-page app's shell (its logic is in static/demo/spa.js)."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from functools import wraps
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -106,4 +108,9 @@ def spa(request: HttpRequest) -> HttpResponse:
         "redirectUri": request.build_absolute_uri(reverse("demo:spa")),
         "apiUrl": request.build_absolute_uri("/") + rp.API_PATH,
     }
-    return render(request, "demo/spa.html", {"config": config, "client_id": SPA_CLIENT_ID, "flow": "spa"})
+    # RP-initiated logout back to this page: the server ends the session and tells the other apps used in it
+    # through the back-channel (the Regular web app signs out too).
+    spa_logout_url = meta.get("end_session_endpoint", "") + "?" + urlencode(
+        {"client_id": SPA_CLIENT_ID, "post_logout_redirect_uri": config["redirectUri"]})
+    return render(request, "demo/spa.html", {"config": config, "client_id": SPA_CLIENT_ID, "flow": "spa",
+                                             "spa_logout_url": spa_logout_url})

@@ -30,7 +30,7 @@ def browser():
 @pytest.fixture(scope="module")
 def demo():
     """The example project exactly as `make demo` serves it: migrated, seeded, on a free port."""
-    with LiveServer() as live:
+    with LiveServer(worker=True) as live:
         yield live
 
 

@@ -11,6 +11,7 @@ from typing import Any, Iterator
 import pytest
 
 from ..live import LiveServer
+from ..sessions.receiver import Receiver
 from . import report
 from .flows import OP, Client, happy
 from .oidf import Module
@@ -43,6 +44,7 @@ class Servers:
         self.live: dict[str, LiveServer] = {}
         self._locks: dict[str, threading.Lock] = {}
         self.ops: dict[str, OP] = {}
+        self.receivers: list[Receiver] = []
 
     def start_all(self, plans: set[str]) -> None:
         """Migrating and seeding takes most of a server's start: the plans' servers start side by side."""
@@ -56,24 +58,33 @@ class Servers:
 
     def _get(self, plan: str) -> OP:
         if plan not in self.ops:
-            live = LiveServer(gunicorn=True, workers=1, threads=4, tls=self.tls)
+            # The back-channel plan: the task worker beside the server, and each client's receiver (a loopback
+            # http.server in this process, where the OIDF suite serves /backchannel_logout itself).
+            live = LiveServer(gunicorn=True, workers=1, threads=4, tls=self.tls, worker=plan == "backchannel")
             self.live[plan] = live
             live.start()
             clients = {}
+            receivers = {name: Receiver().__enter__() for name in ("client1", "client2")} if plan == "backchannel" else {}
+            self.receivers.extend(receivers.values())
             for name in ("client1", "client2"):
                 redirect = f"{live.url}/conformance/{plan}/{name}/callback"
                 logout = f"{live.url}/conformance/{plan}/{name}/post_logout_redirect"
                 app = live.manage_json("authflows", "apps", "create", "--name", f"conformance {plan} {name}",
                                        "--type", "regular", "--grants",
                                        GRANTS.get(plan, "authorization_code,refresh_token"),
-                                       "--callbacks", redirect, "--logout-urls", logout)
+                                       "--callbacks", redirect, "--logout-urls", logout,
+                                       *(["--backchannel-logout-uri", receivers[name].url,
+                                          "--backchannel-logout-session-required"] if receivers else []))
                 clients[name] = Client(app["client_id"], app["client_secret"], redirect, logout)
             self.ops[plan] = OP(plan, live.url, self.ca_file, clients)
+            self.ops[plan].prepared["receivers"] = receivers
         return self.ops[plan]
 
     def stop(self) -> None:
         for live in self.live.values():
             live.stop()
+        for receiver in self.receivers:
+            receiver.__exit__()
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""The five OIDF plans: their variants and modules, in the order of the suite's plan classes (OIDCC*TestPlan)."""
+"""The six OIDF plans: their variants and modules, in the order of the suite's plan classes (OIDCC*TestPlan)."""
 from __future__ import annotations
 
 from typing import Any
@@ -45,6 +45,7 @@ LOGOUT_MODULES = [
     "oidcc-rp-initiated-logout-only-state", "oidcc-rp-initiated-logout-query-added-to-post-logout-redirect-uri",
     "oidcc-rp-initiated-logout-bad-id-token-hint",
 ]
+BACKCHANNEL_MODULES = ["oidcc-backchannel-logout-discovery-endpoint-verification", "oidcc-backchannel-rp-initiated-logout"]
 
 PLAN_NAMES = {
     "basic": "oidcc-basic-certification-test-plan",
@@ -53,6 +54,7 @@ PLAN_NAMES = {
     "implicit-id_token+token": "oidcc-implicit-certification-test-plan (id_token token)",
     "config": "oidcc-config-certification-test-plan",
     "logout": "oidcc-rp-initiated-logout-certification-test-plan",
+    "backchannel": "oidcc-backchannel-rp-initiated-logout-certification-test-plan",
 }
 VARIANTS = {
     "basic": Variant("basic"),
@@ -61,11 +63,13 @@ VARIANTS = {
     "implicit-id_token+token": Variant("implicit", response_type="id_token token"),
     "config": Variant("config"),
     "logout": Variant("logout"),
+    "backchannel": Variant("backchannel"),
 }
 EXPECTED = {
     "basic": BASIC_MODULES, "formpost": BASIC_MODULES, "implicit-id_token": IMPLICIT_MODULES,
     "implicit-id_token+token": IMPLICIT_MODULES + IMPLICIT_TOKEN_ONLY,
     "config": ["oidcc-discovery-endpoint-verification"], "logout": LOGOUT_MODULES,
+    "backchannel": BACKCHANNEL_MODULES,
 }
 
 

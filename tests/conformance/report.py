@@ -1,4 +1,4 @@
-"""docs/conformance.md, written from the modules' outcomes when every module of the five plans has run."""
+"""docs/conformance.md, written from the modules' outcomes when every module of the six plans has run."""
 from __future__ import annotations
 
 import datetime

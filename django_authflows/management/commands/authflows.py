@@ -35,6 +35,9 @@ def app_payload(app: Application, secret: str | None = None, *, show_secret: boo
         "is_first_party": app.first_party,
         "pkce_required": app.pkce_required,
         "require_dpop": app.require_dpop,
+        "backchannel_logout_uri": app.backchannel_logout_uri,
+        "backchannel_logout_session_required": app.backchannel_logout_session_required,
+        "refresh_tokens_end_with_session": app.refresh_tokens_end_with_session,
     }
     if show_secret:
         payload["client_secret"] = secret
@@ -59,6 +62,9 @@ class Command(BaseCommand):
         create.add_argument("--third-party", action="store_true")
         create.add_argument("--require-dpop", action="store_true",
                             help="issue tokens only to token requests with a DPoP proof (RFC 9449)")
+        create.add_argument("--backchannel-logout-uri", help="OIDC Back-Channel Logout: where logout tokens go")
+        create.add_argument("--backchannel-logout-session-required", action="store_true")
+        create.add_argument("--refresh-tokens-end-with-session", action="store_true")
         for name in ("show", "delete", "rotate-secret"):
             apps.add_parser(name).add_argument("client_id")
         apps.add_parser("list")
@@ -154,7 +160,10 @@ class Command(BaseCommand):
             app, secret = app_service.create_application(
                 o["type"], name=o["name"], grants=_csv(o["grants"]) or None, callbacks=_csv(o["callbacks"]),
                 origins=_csv(o["origins"]), logout_urls=_csv(o["logout_urls"]), first_party=not o["third_party"],
-                require_dpop=o["require_dpop"])
+                require_dpop=o["require_dpop"],
+                backchannel_logout_uri=o["backchannel_logout_uri"] or "",
+                backchannel_logout_session_required=o["backchannel_logout_session_required"],
+                refresh_tokens_end_with_session=o["refresh_tokens_end_with_session"])
             if o["api"]:
                 api_service.create_client_grant(app, Api.objects.get(identifier=o["api"]), _csv(o["scopes"]))
         payload = app_payload(app, secret, show_secret=True)

@@ -28,7 +28,8 @@ from ..limits import parameter_problem, query_problem
 from .. import oidc_request
 from ..oidc_request import LOGIN_STAMP, RequestParameterError
 from ..responses import RESPONSE_MODES, deliver, split_response
-from ..session import logged_in_since, session_info
+from .. import logins
+from ..session import current, logged_in_since, session_info
 from .frames import no_framing
 from ..sensitive import keep_out_of_reports
 
@@ -179,6 +180,8 @@ class AuthorizeView(View):
             return self.redirect_error(request, redirect_uri, mode, state, exc.error, exc.description)
         params = [(k, v) for k, v in split_response(location, redirect_uri) if k != "iss"]
         error = dict(params).get("error")
+        if not error:  # the application now holds a code or tokens of this session (OIDC BCL 1.0 §2.5)
+            logins.add_application(session_info(request).get("sid"), client)
         audit.event("authorization_refused" if error else "authorization_granted", client_id=client.client_id,
                     user_id=request.user.pk, response_type=credentials["response_type"], error=error,
                     audience=api.identifier if api else None, scope=" ".join(scopes))
@@ -230,6 +233,7 @@ class AuthorizeView(View):
         ``max_age`` passed (OIDC Core §3.1.2.1). The request comes back without them but with a signed stamp
         of this moment, and goes on only once the session's login is newer than the stamp: opening that URL
         with the old session sends the user to the login page again."""
+        current(request)  # a session ended elsewhere (the account page, the admin) is not reused
         prompts = self.prompts(request)
         auth_time = session_info(request).get("auth_time")
         max_age = self.params.get("max_age")

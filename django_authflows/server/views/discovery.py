@@ -46,6 +46,9 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "claims_parameter_supported": True,  # OIDC Core §5.5, for the ID token and /userinfo
         "authorization_response_iss_parameter_supported": True,
         "dpop_signing_alg_values_supported": list(DPOP_ALGS),  # RFC 9449 §5.1
+        # OIDC Back-Channel Logout 1.0 §2.1: logout tokens, and they carry sid.
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": True,
     }
     for name, key in [("revoke", "revocation_endpoint"), ("introspect", "introspection_endpoint"),
                       ("device_code", "device_authorization_endpoint"), ("logout", "end_session_endpoint")]:

@@ -12,6 +12,7 @@ from django.views import View
 
 from ....models import DeviceGrant
 from .... import audit, ratelimit, signals
+from ... import logins
 from ...session import session_info
 from ...views.frames import no_framing
 from ...views.authorize import SCOPE_LABELS
@@ -109,6 +110,7 @@ class ActivateView(LoginRequiredMixin, View):
             return self.done(request, "used", status=400)
         if approve:  # the confirmation page is the consent: the device then shows on the account page
             record_consent(request.user, grant.application, grant.audience, grant.scopes, sender=DeviceGrant)
+            logins.add_application(session_info(request).get("sid"), grant.application)
         signal = signals.device_authorization_approved if approve else signals.device_authorization_denied
         signal.send(sender=DeviceGrant, grant_id=grant.pk, client_id=grant.application.client_id, user=request.user)
         audit.event("device_authorization_approved" if approve else "device_authorization_denied",
