@@ -164,3 +164,17 @@ def check_shared_cache(app_configs: Any, **kwargs: Any) -> list[Warning]:
     backend = getattr(settings, "CACHES", {}).get("default", {}).get(
         "BACKEND", "django.core.cache.backends.locmem.LocMemCache")
     return [W007] if backend.endswith(("LocMemCache", "DummyCache")) else []
+W008 = Warning(
+    "Back-channel logout deliveries run inside the request that ends a session: the default task backend is "
+    "Django's immediate one (TASKS is not set, or names ImmediateBackend), so a slow or unreachable "
+    "backchannel_logout_uri delays the user's logout.",
+    hint="OIDC Back-Channel Logout 1.0 §2.7 leaves delivery to the OP: TASKS = {'default': {'BACKEND': "
+         "'django_tasks_db.DatabaseBackend'}} and run `manage.py db_worker` beside the server.",
+    id="authflows.W008",
+)
+
+
+@register(Tags.security, deploy=True)
+def check_task_backend(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    backend = (getattr(settings, "TASKS", None) or {}).get("default", {}).get("BACKEND", "ImmediateBackend")
+    return [W008] if backend.endswith("ImmediateBackend") else []

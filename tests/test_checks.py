@@ -84,3 +84,13 @@ def test_w007_shared_cache(settings):
     assert af.check_shared_cache(None) == [af.W007]
     settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache", "LOCATION": "redis://127.0.0.1/9"}}
     assert af.check_shared_cache(None) == []
+
+
+def test_w008_task_backend(settings):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    assert "authflows.W008" in ids(settings, deploy=True)
+    del settings.TASKS
+    assert af.check_task_backend(None) == [af.W008]
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    assert af.check_task_backend(None) == []
+    assert "authflows.W008" not in ids(settings, deploy=True)
