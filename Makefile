@@ -8,14 +8,15 @@ BASE   := http://$(HOST):$(PORT)
 DEMO_DB ?= $(CURDIR)/demo.sqlite3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint-imports install install-test chromium node wrk bench clean
+.PHONY: demo test matrix lint-imports install install-test chromium node wrk bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
+# The `demo` extra: DRF and the example project's relying parties (authlib, requests).
 install: $(BIN)/python
-	$(BIN)/pip install -q -e .
+	$(BIN)/pip install -q -e '.[demo]'
 
 install-test: $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
@@ -64,10 +65,17 @@ test: install-test chromium node lint-imports
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
 	  AUTHFLOWS_TEST_DB=postgres $(BIN)/python -m pytest tests/flows tests/resource tests/hardening $(PYTEST_ARGS); \
 	else echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run was SKIPPED"; fi
+	$(MAKE) matrix
+
+# The other Django/Python combinations of noxfile.py (the database-facing suites, each in a fresh virtualenv).
+# MATRIX_ARGS picks some: make matrix MATRIX_ARGS='-s "matrix(py3.13-django6.1)"'.
+MATRIX_ARGS ?= -s matrix
+matrix: install-test
+	$(BIN)/nox --no-color -f noxfile.py $(MATRIX_ARGS) -- $(PYTEST_ARGS)
 
 bench: $(BIN)/python wrk
 	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .demo-base-url demo.sqlite3* db.sqlite3* tests/artifacts .pytest_cache
+	rm -rf $(VENV) .nox dist build .demo-base-url demo.sqlite3* db.sqlite3* tests/artifacts .pytest_cache

@@ -7,12 +7,23 @@ from typing import Any
 APPLICATION_MODEL = "authflows.Application"
 
 
+def pkce_required(client_id: str) -> bool:
+    """DOT's per-client PKCE policy (RFC 9700 §2.1.1), the rule our validator applies (server/flows/pkce.py):
+    public clients and types that require it. A callable, so `check --deploy` sees a policy, not "off"."""
+    from django.apps import apps
+    from django.conf import settings
+
+    model = apps.get_model(settings.OAUTH2_PROVIDER_APPLICATION_MODEL)
+    app = model.objects.filter(client_id=client_id).first()
+    return app is None or bool(app.pkce_required)
+
+
 def oauth2_provider_settings(**overrides: Any) -> dict[str, Any]:
     """Secure values for DOT's ``OAUTH2_PROVIDER``: every RFC 9700 gate on, reuse protection on,
     no ``__all__`` default scope, short single-use codes."""
     values: dict[str, Any] = {
         "OIDC_ENABLED": True,
-        "PKCE_REQUIRED": False,  # decided per application type by presets (regular: optional)
+        "PKCE_REQUIRED": pkce_required,  # per application type (presets): a policy, not a blanket False
         "SCOPES": {
             "openid": "Know who you are",
             "profile": "See your name and username",

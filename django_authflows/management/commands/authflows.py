@@ -103,6 +103,10 @@ class Command(BaseCommand):
         groups.add_parser("cleanup", help="delete expired codes, grants and tokens (cron-safe)").add_argument(
             "--json", action="store_true", help="print one JSON object")
 
+        move = groups.add_parser("import-dot", help="move a django-oauth-toolkit project's applications onto ours")
+        move.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
+        move.add_argument("--json", action="store_true", help="print one JSON object")
+
         demo = groups.add_parser("demo", help="example clients").add_subparsers(dest="action", required=True)
         device = demo.add_parser("device", help="act as a device (RFC 8628) and call the API")
         device.add_argument("--client-id", required=True)
@@ -126,6 +130,11 @@ class Command(BaseCommand):
             from ...cleanup import cleanup
 
             self.emit(cleanup(), {"json": options.get("json", False)})
+            return
+        if options["group"] == "import-dot":
+            from ...management.import_dot import report
+
+            report(self, options)
             return
         method = getattr(self, f"{options['group']}_{options['action'].replace('-', '_')}")
         try:
