@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 
 from corsheaders.defaults import default_headers
@@ -17,6 +18,11 @@ if PRODUCTION and not SECRET_KEY:
     raise RuntimeError("Set DJANGO_SECRET_KEY in production.")
 ALLOWED_HOSTS = os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",")
 
+# `pip install -e .` serves the authorization server and the plain-Django example API; the demo's relying
+# parties, its DRF API and its back-channel receiver need the `demo` extra (`pip install -e '.[demo]'`, as
+# `make demo` does).
+DEMO = all(find_spec(name) for name in ("rest_framework", "authlib", "requests", "joserfc"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -25,11 +31,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "corsheaders",
-    "rest_framework",
+    *(["rest_framework"] if find_spec("rest_framework") else []),
     "oauth2_provider",
     "django_authflows",
     "django_tasks_db",  # the database task backend: back-channel logouts, run by `manage.py db_worker`
-    "example_project.demo",
+    *(["example_project.demo"] if DEMO else []),
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -51,7 +57,7 @@ TEMPLATES = [{
         "django.template.context_processors.request",
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
-        "example_project.demo.context.navigation",
+        *(["example_project.demo.context.navigation"] if DEMO else []),
     ]},
 }]
 WSGI_APPLICATION = "example_project.wsgi.application"

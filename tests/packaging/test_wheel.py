@@ -75,7 +75,7 @@ def test_the_wheel_depends_on_what_the_package_imports(wheel: Path) -> None:
     hard = {r.split(";")[0].split("<")[0].split(">")[0].split("=")[0].split("~")[0].strip().lower()
             for r in requires if "extra ==" not in r}
     assert hard == {"django", "django-oauth-toolkit", "oauthlib", "jwcrypto", "cryptography",
-                    "django-cors-headers", "segno"}
+                    "django-cors-headers", "segno", "django-tasks", "django-tasks-db"}
     drf = [r for r in requires if r.lower().startswith("djangorestframework")]
     assert drf and all("extra ==" in r for r in drf)
     assert {"drf", "demo", "test"} <= set(meta.get_all("Provides-Extra"))

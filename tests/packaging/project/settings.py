@@ -20,7 +20,9 @@ INSTALLED_APPS = [
     "corsheaders",
     "oauth2_provider",
     "django_authflows",
+    "django_tasks_db",
 ]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "corsheaders.middleware.CorsMiddleware",
