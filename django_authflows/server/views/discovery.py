@@ -6,7 +6,10 @@ from django.views.decorators.http import require_safe
 
 from ...conf import authflows_settings
 from ...issuer import endpoint, issuer_for
+from .. import client_keys
 from ..keys import published_jwks
+
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 
 
 @require_safe
@@ -34,7 +37,8 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "grant_types_supported": grant_types,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": list(client_keys.ALGS),  # RFC 8414 §2
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["acr", "aud", "auth_time", "email", "email_verified", "exp", "family_name", "given_name",
                              "iat", "iss", "name", "nickname", "nonce", "preferred_username", "sid", "sub",
@@ -45,6 +49,9 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "claims_parameter_supported": True,  # OIDC Core §5.5, for the ID token and /userinfo
         "authorization_response_iss_parameter_supported": True,
     }
+    for prefix in ("revocation", "introspection"):  # RFC 8414 §2: they authenticate clients as the token endpoint
+        doc[f"{prefix}_endpoint_auth_methods_supported"] = AUTH_METHODS
+        doc[f"{prefix}_endpoint_auth_signing_alg_values_supported"] = list(client_keys.ALGS)
     for name, key in [("revoke", "revocation_endpoint"), ("introspect", "introspection_endpoint"),
                       ("device_code", "device_authorization_endpoint"), ("logout", "end_session_endpoint")]:
         try:
