@@ -43,9 +43,12 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "claims_supported": ["acr", "aud", "auth_time", "email", "email_verified", "exp", "family_name", "given_name",
                              "iat", "iss", "name", "nickname", "nonce", "preferred_username", "sid", "sub",
                              "updated_at"],
-        # OIDC Core §6: request objects are refused (request_not_supported), not ignored.
-        "request_parameter_supported": False,
+        # OIDC Core §6, RFC 9101: request objects signed with the keys an application registered; other
+        # applications get request_not_supported. request_uri: only PAR's (RFC 9126), none fetched by reference.
+        "request_parameter_supported": True,
+        "request_object_signing_alg_values_supported": list(client_keys.ALGS),
         "request_uri_parameter_supported": False,
+        "require_pushed_authorization_requests": False,  # RFC 9126 §5: per application
         "claims_parameter_supported": True,  # OIDC Core §5.5, for the ID token and /userinfo
         "authorization_response_iss_parameter_supported": True,
     }
@@ -53,7 +56,8 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         doc[f"{prefix}_endpoint_auth_methods_supported"] = AUTH_METHODS
         doc[f"{prefix}_endpoint_auth_signing_alg_values_supported"] = list(client_keys.ALGS)
     for name, key in [("revoke", "revocation_endpoint"), ("introspect", "introspection_endpoint"),
-                      ("device_code", "device_authorization_endpoint"), ("logout", "end_session_endpoint")]:
+                      ("device_code", "device_authorization_endpoint"), ("logout", "end_session_endpoint"),
+                      ("par", "pushed_authorization_request_endpoint")]:
         try:
             doc[key] = endpoint(issuer, name)
         except Exception:  # NoReverseMatch: that endpoint is not mounted (yet)
