@@ -180,6 +180,8 @@ class ApplicationAdmin(admin.ModelAdmin):
         if obj is not None:
             # No user ever logs in to a machine-to-machine application: no consent page to skip.
             advanced = ["can_introspect"] if app_type == presets.M2M else ["first_party", "can_introspect"]
+            fieldsets.append((_("Credentials and keys"), {"fields": [
+                "auth_method", "public_jwks", "key_set_uri", "require_pushed_authorization_requests"]}))
             fieldsets.append((_("Advanced"), {"fields": [*advanced, "created", "updated"]}))
         return fieldsets
 
@@ -213,7 +215,9 @@ class ApplicationAdmin(admin.ModelAdmin):
             obj, name=data["name"], grants=data["grants"],
             callbacks=data.get("callbacks", obj.redirect_uri_list), origins=data.get("origins", obj.origin_list),
             logout_urls=data.get("logout_urls", obj.logout_url_list),
-            first_party=data.get("first_party", obj.first_party), can_introspect=data["can_introspect"])
+            first_party=data.get("first_party", obj.first_party), can_introspect=data["can_introspect"],
+            auth_method=data["auth_method"], jwks=data.get("public_jwks") or {}, jwks_uri=data.get("key_set_uri", ""),
+            require_par=data.get("require_pushed_authorization_requests", False))
 
     def response_add(self, request: HttpRequest, obj: Application, post_url_continue: str | None = None
                      ) -> HttpResponse:
