@@ -2,8 +2,23 @@
 the rules of :mod:`django_authflows.presets` (RFC 6749 §2: client types and registration)."""
 from __future__ import annotations
 
-from . import hashing, presets
+from typing import Any
+
+from . import client_jwks, hashing, presets
 from .models import Application
+
+
+def _keys(app_type: str, auth_method: str | None, jwks: Any, jwks_uri: str) -> tuple[str, Any, str]:
+    """(auth method, public JWKS or None, jwks_uri) checked: private_key_jwt needs keys (RFC 7523 §2.2), and
+    only public keys are ever accepted."""
+    method = presets.check_auth_method(app_type, auth_method or "")
+    keys = client_jwks.parse_public_jwks(jwks) if jwks else None
+    uri = client_jwks.validate_jwks_uri(jwks_uri) if jwks_uri else ""
+    if keys and uri:
+        raise ValueError("Register the public keys inline or by URL, not both.")
+    if method == presets.PRIVATE_KEY_JWT and not (keys or uri):
+        raise ValueError("private_key_jwt needs the application's public keys (--jwk-file) or --jwks-uri.")
+    return method, keys, uri
 
 
 def create_application(app_type: str, *, name: str, grants: list[str] | None = None,
@@ -11,7 +26,9 @@ def create_application(app_type: str, *, name: str, grants: list[str] | None = N
                        first_party: bool = True, user: object = None, require_dpop: bool = False,
                        backchannel_logout_uri: str = "",
                        backchannel_logout_session_required: bool = False,
-                       refresh_tokens_end_with_session: bool = False) -> tuple[Application, str | None]:
+                       refresh_tokens_end_with_session: bool = False, auth_method: str | None = None,
+                       jwks: Any = None, jwks_uri: str = "", require_par: bool = False,
+                       ) -> tuple[Application, str | None]:
     """Create an application from its type; returns (application, plaintext secret or None). The
     secret is returned once and stored only hashed."""
     preset = presets.get_preset(app_type)
@@ -21,8 +38,10 @@ def create_application(app_type: str, *, name: str, grants: list[str] | None = N
         raise ValueError("An application needs a name.")
     callbacks = [presets.validate_url(u, kind="Callback URL", app_type=app_type) for u in callbacks if u.strip()]
     presets.check_callbacks(grant_list, callbacks)
-    secret = hashing.generate_client_secret() if preset.confidential else None
+    method, keys, uri = _keys(app_type, auth_method, jwks, jwks_uri)
+    secret = hashing.generate_client_secret() if method in presets.SECRET_AUTH_METHODS else None
     app = Application(
+        token_endpoint_auth_method=method, jwks=keys, jwks_uri=uri, require_pushed_authorization_requests=require_par,
         name=name.strip(), app_type=app_type, grant_types=grant_list, first_party=first_party,
         redirect_uris=" ".join(callbacks),
         allowed_origins=" ".join(presets.validate_origin(o) for o in origins if o.strip()),
@@ -39,6 +58,8 @@ def rotate_secret(app: Application) -> str:
     """A new secret for a confidential application; the old one stops working at once."""
     if not app.preset.confidential:
         raise ValueError("Public applications have no client secret.")
+    if app.auth_method == presets.PRIVATE_KEY_JWT:
+        raise ValueError("This application authenticates with private_key_jwt: it has keys, not a secret.")
     secret = hashing.generate_client_secret()
     app.client_secret = secret
     app.save(update_fields=["client_secret", "updated"])
@@ -50,7 +71,9 @@ def update_application(app: Application, *, name: str, grants: list[str], callba
                        can_introspect: bool = False, require_dpop: bool | None = None,
                        backchannel_logout_uri: str | None = None,
                        backchannel_logout_session_required: bool | None = None,
-                       refresh_tokens_end_with_session: bool | None = None) -> Application:
+                       refresh_tokens_end_with_session: bool | None = None,
+                       auth_method: str | None = None, jwks: Any = None,
+                       jwks_uri: str | None = None, require_par: bool | None = None) -> Application:
     """Change an application's settings under create_application's rules; its type, client_id and
     secret stay (:func:`rotate_secret` changes the secret)."""
     app_type = app.app_type
@@ -71,6 +94,12 @@ def update_application(app: Application, *, name: str, grants: list[str], callba
     if require_dpop is not None:
         app.require_dpop = require_dpop
     _set_backchannel(app, backchannel_logout_uri, backchannel_logout_session_required, refresh_tokens_end_with_session)
+    if auth_method is not None or jwks is not None or jwks_uri is not None:  # None: unchanged
+        method, keys, uri = _keys(app_type, auth_method or app.auth_method,
+                                  app.jwks if jwks is None else jwks, app.jwks_uri if jwks_uri is None else jwks_uri)
+        app.token_endpoint_auth_method, app.jwks, app.jwks_uri = method, keys, uri
+    if require_par is not None:
+        app.require_pushed_authorization_requests = require_par
     app.save()
     return app
 

@@ -25,6 +25,20 @@ GRANT_LABELS = {
 GRANT_ALIASES = {"device_code": DEVICE_CODE, "authorization-code": AUTHORIZATION_CODE,
                  "client-credentials": CLIENT_CREDENTIALS}
 
+#: Token endpoint authentication methods, by Auth0's (and RFC 7591 §2's) names.
+CLIENT_SECRET_BASIC = "client_secret_basic"
+CLIENT_SECRET_POST = "client_secret_post"
+PRIVATE_KEY_JWT = "private_key_jwt"  # RFC 7523 §2.2, OIDC Core §9
+AUTH_NONE = "none"
+SECRET_AUTH_METHODS = (CLIENT_SECRET_BASIC, CLIENT_SECRET_POST)
+AUTH_METHODS = (CLIENT_SECRET_BASIC, CLIENT_SECRET_POST, PRIVATE_KEY_JWT, AUTH_NONE)
+AUTH_METHOD_CHOICES = [
+    (CLIENT_SECRET_BASIC, _("Client secret (HTTP Basic)")),
+    (CLIENT_SECRET_POST, _("Client secret (POST body)")),
+    (PRIVATE_KEY_JWT, _("Private key JWT (public keys registered here)")),
+    (AUTH_NONE, _("None (public client)")),
+]
+
 REGULAR = "regular"
 SPA = "spa"
 NATIVE = "native"
@@ -149,3 +163,16 @@ def check_callbacks(grants: list[str], callbacks: list[str]) -> None:
     """Browser flows redirect to a registered callback, so they need one (RFC 6749 §3.1.2.2)."""
     if set(grants) & {AUTHORIZATION_CODE, IMPLICIT} and not callbacks:
         raise ValueError("Browser flows (authorization code, implicit) need at least one callback URL.")
+
+
+def check_auth_method(app_type: str, method: str) -> str:
+    """The token endpoint auth method an application type may register: public clients authenticate with
+    nothing, confidential ones with a secret or a signed assertion (RFC 7523 §2.2)."""
+    preset = get_preset(app_type)
+    method = (method or preset.token_endpoint_auth_method).strip()
+    if method not in AUTH_METHODS:
+        raise ValueError(f"Unknown token endpoint auth method {method!r}; choose from {', '.join(AUTH_METHODS)}.")
+    if preset.confidential == (method == AUTH_NONE):
+        allowed = ", ".join(m for m in AUTH_METHODS if (m != AUTH_NONE) == preset.confidential)
+        raise ValueError(f"A {preset.label} authenticates with {allowed}, not {method}.")
+    return method

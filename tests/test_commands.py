@@ -203,3 +203,32 @@ def test_demo_defaults_to_the_seeded_server(settings):
     settings.AUTHFLOWS_DEMO_BASE_URL = f"http://127.0.0.1:{port}"
     with pytest.raises(CommandError, match=f"Could not reach http://127.0.0.1:{port}/oauth/token"):
         run("demo", "m2m", "--client-id", "x", "--client-secret", "s", "--audience", "https://a.test/")
+
+
+def test_apps_create_private_key_jwt(tmp_path):
+    from jwcrypto import jwk
+
+    key = jwk.JWK.generate(kty="EC", crv="P-256", kid="cli-1")
+    private, public = tmp_path / "private.json", tmp_path / "public.json"
+    private.write_text(key.export_private())
+    public.write_text(key.export_public())
+    with pytest.raises(CommandError, match="PUBLIC key only"):
+        run("apps", "create", "--name", "Keyed", "--type", "m2m", "--auth-method", "private_key_jwt",
+            "--jwk-file", str(private), "--json")
+    with pytest.raises(CommandError, match="needs the application's public keys"):
+        run("apps", "create", "--name", "Keyed", "--type", "m2m", "--auth-method", "private_key_jwt", "--json")
+    with pytest.raises(CommandError, match="https"):
+        run("apps", "create", "--name", "Keyed", "--type", "m2m", "--auth-method", "private_key_jwt",
+            "--jwks-uri", "http://keys.example.test/jwks.json", "--json")
+    made = run_json("apps", "create", "--name", "Keyed", "--type", "m2m", "--auth-method", "private_key_jwt",
+                    "--jwk-file", str(public), "--json")
+    assert made["token_endpoint_auth_method"] == "private_key_jwt" and made["client_secret"] is None
+    assert made["jwks"]["keys"][0]["kid"] == "cli-1" and "d" not in made["jwks"]["keys"][0]
+    by_url = run_json("apps", "create", "--name", "Keyed 2", "--type", "regular", "--auth-method", "private_key_jwt",
+                      "--jwks-uri", "https://keys.example.test/jwks.json", "--callbacks",
+                      "https://client.example.test/cb", "--require-par", "--json")
+    assert by_url["jwks_uri"] == "https://keys.example.test/jwks.json"
+    assert by_url["require_pushed_authorization_requests"] is True
+    with pytest.raises(CommandError):
+        run("apps", "create", "--name", "SPA", "--type", "spa", "--auth-method", "private_key_jwt",
+            "--jwk-file", str(public), "--callbacks", "https://client.example.test/cb", "--json")

@@ -19,7 +19,8 @@ def test_discovery_advertises_every_endpoint(client):
     assert doc["jwks_uri"] == ISSUER + ".well-known/jwks.json"
     assert doc["code_challenge_methods_supported"] == ["S256"]
     assert doc["response_modes_supported"] == ["query", "fragment", "form_post"]
-    assert doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post", "none"]
+    assert doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post",
+                                                           "private_key_jwt", "none"]
     assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
     assert doc["authorization_response_iss_parameter_supported"] is True
     assert "password" not in doc["grant_types_supported"]

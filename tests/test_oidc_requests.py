@@ -110,7 +110,8 @@ def test_request_objects_are_refused_not_ignored(logged_in, make_client, name, e
 
 def test_discovery_says_what_is_supported(client, db):
     doc = client.get("/.well-known/openid-configuration").json()
-    assert doc["request_parameter_supported"] is False and doc["request_uri_parameter_supported"] is False
+    # request objects: for applications with keys (tests/flows/test_par.py); request_uri: only PAR's
+    assert doc["request_parameter_supported"] is True and doc["request_uri_parameter_supported"] is False
     assert doc["claims_parameter_supported"] is True
     assert {"name", "email", "auth_time", "acr"} <= set(doc["claims_supported"])
 

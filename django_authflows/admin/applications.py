@@ -184,6 +184,8 @@ class ApplicationAdmin(admin.ModelAdmin):
                 fieldsets.append((_("Back-Channel Logout"), {"fields": [
                     "backchannel_logout_uri", "backchannel_logout_session_required",
                     "refresh_tokens_end_with_session"]}))
+            fieldsets.append((_("Credentials and keys"), {"fields": [
+                "auth_method", "public_jwks", "key_set_uri", "require_pushed_authorization_requests"]}))
             fieldsets.append((_("Advanced"), {"fields": [*advanced, "require_dpop", "created", "updated"]}))
         return fieldsets
 
@@ -221,7 +223,9 @@ class ApplicationAdmin(admin.ModelAdmin):
             require_dpop=data.get("require_dpop", obj.require_dpop),
             backchannel_logout_uri=data.get("backchannel_logout_uri"),
             backchannel_logout_session_required=data.get("backchannel_logout_session_required"),
-            refresh_tokens_end_with_session=data.get("refresh_tokens_end_with_session"))
+            refresh_tokens_end_with_session=data.get("refresh_tokens_end_with_session"),
+            auth_method=data["auth_method"], jwks=data.get("public_jwks") or {}, jwks_uri=data.get("key_set_uri", ""),
+            require_par=data.get("require_pushed_authorization_requests", False))
 
     def response_add(self, request: HttpRequest, obj: Application, post_url_continue: str | None = None
                      ) -> HttpResponse:

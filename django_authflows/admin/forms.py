@@ -1,6 +1,7 @@
 """Admin forms: every value is checked by the rules of presets and apis, errors shown on the field."""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
-from .. import apis, presets
+from .. import apis, client_jwks, presets
 from ..models import Api, Application, ClientGrant
 
 #: What each type is for, in Auth0's words, on the first step of "Add application".
@@ -183,10 +184,35 @@ class ApplicationChangeForm(ApplicationFormBase):
     """The settings of an existing application; saved through app_service.update_application. The client
     secret is not a field: it is stored hashed and only "Rotate secret" changes it."""
 
+    auth_method = forms.ChoiceField(label=_("Token endpoint authentication"), required=False,
+                                    choices=[("", _("The type's default")), *presets.AUTH_METHOD_CHOICES])
+    public_jwks = forms.CharField(
+        label=_("Public keys (JWKS)"), required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 70, "class": "vLargeTextField", "spellcheck": "false"}),
+        help_text=_('The application\'s PUBLIC keys as a JWK Set ({"keys": [...]}). Never paste a private key: '
+                    "the server never needs one."))
+    key_set_uri = forms.URLField(label=_("JWKS URL"), required=False, max_length=2048, assume_scheme="https",
+                                 help_text=_("Or where the application publishes its public keys (https)."))
+
     class Meta:
         model = Application
         fields = ["name", "first_party", "can_introspect", "require_dpop", "backchannel_logout_uri",
-                  "backchannel_logout_session_required", "refresh_tokens_end_with_session"]
+                  "backchannel_logout_session_required", "refresh_tokens_end_with_session",
+                  "require_pushed_authorization_requests"]
+
+    def clean_public_jwks(self) -> Any:
+        text = (self.cleaned_data.get("public_jwks") or "").strip()
+        try:
+            return client_jwks.parse_public_jwks(text) if text else None
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean_key_set_uri(self) -> str:
+        url = (self.cleaned_data.get("key_set_uri") or "").strip()
+        try:
+            return client_jwks.validate_jwks_uri(url) if url else ""
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         instance = kwargs.get("instance")
@@ -203,7 +229,9 @@ class ApplicationChangeForm(ApplicationFormBase):
                 self.fields.pop(name, None)
         if instance is not None:
             current = {"grants": list(instance.grant_types), "callbacks": instance.redirect_uri_list,
-                       "origins": instance.origin_list, "logout_urls": instance.logout_url_list}
+                       "origins": instance.origin_list, "logout_urls": instance.logout_url_list,
+                       "auth_method": instance.auth_method, "key_set_uri": instance.jwks_uri,
+                       "public_jwks": json.dumps(instance.jwks, indent=2) if instance.jwks else ""}
             for name, value in current.items():
                 if name in self.fields:
                     self.fields[name].initial = value
@@ -215,6 +243,20 @@ class ApplicationChangeForm(ApplicationFormBase):
             return presets.validate_backchannel_uri(value) if value else ""
         except ValueError as exc:
             raise ValidationError(str(exc)) from None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "auth_method" in data and "public_jwks" in data and "key_set_uri" in data:
+            try:
+                data["auth_method"] = presets.check_auth_method(
+                    self.app_type, data["auth_method"] or getattr(self.instance, "auth_method", ""))
+                if data["public_jwks"] and data["key_set_uri"]:
+                    raise ValueError("Register the public keys inline or by URL, not both.")
+                if data["auth_method"] == presets.PRIVATE_KEY_JWT and not (data["public_jwks"] or data["key_set_uri"]):
+                    raise ValueError("Private key JWT needs the application's public keys or a JWKS URL.")
+            except ValueError as exc:
+                self.add_error("auth_method", str(exc))
+        return data
 
 
 def create_form_for(app_type: str) -> type[ApplicationCreateForm]:

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import AbstractApplication
 
-from .. import hashing, presets
+from .. import client_jwks, hashing, presets
 
 # DOT's single-grant vocabulary -> ours (RFC names).
 _DOT_GRANTS = {
@@ -56,6 +56,23 @@ class Application(AbstractApplication):
         help_text=_("Revoke this application's refresh tokens when the login session they came from ends "
                     "(off: they survive logout, as in Auth0)."))
 
+    # RFC 7591 §2 names. Blank: the type's default (rows made before the field existed).
+    token_endpoint_auth_method = models.CharField(
+        _("token endpoint authentication"), max_length=32, blank=True, default="",
+        choices=presets.AUTH_METHOD_CHOICES,
+        help_text=_("How the application authenticates at the token, PAR, revocation, introspection and "
+                    "device endpoints. Private key JWT needs its public keys below."))
+    jwks = models.JSONField(
+        _("public keys (JWKS)"), null=True, blank=True,
+        help_text=_("The application's PUBLIC signature keys as a JWK Set, for private key JWT and signed "
+                    "request objects. Never paste a private key."))
+    jwks_uri = models.URLField(
+        _("JWKS URL"), max_length=2048, blank=True, default="",
+        help_text=_("Or where the application publishes its public keys (https; fetched and cached)."))
+    require_pushed_authorization_requests = models.BooleanField(
+        _("require PAR"), default=False,
+        help_text=_("Refuse authorization requests that were not pushed to /oauth/par first (RFC 9126 §6)."))
+
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
         verbose_name = _("application")
@@ -68,6 +85,16 @@ class Application(AbstractApplication):
     @property
     def pkce_required(self) -> bool:
         return self.preset.pkce_required or self.client_type == self.CLIENT_PUBLIC
+
+    @property
+    def auth_method(self) -> str:
+        """The registered token endpoint auth method (Auth0's names), or the type's default."""
+        return self.token_endpoint_auth_method or self.preset.token_endpoint_auth_method
+
+    @property
+    def has_keys(self) -> bool:
+        """Public keys are registered (inline or by URL): private key JWT and request objects can be verified."""
+        return bool(self.jwks) or bool(self.jwks_uri)
 
     def has_grant(self, grant: str) -> bool:
         return grant in (self.grant_types or [])
@@ -112,6 +139,16 @@ class Application(AbstractApplication):
                 presets.validate_origin(origin)
             except ValueError as exc:
                 errors.setdefault("allowed_origins", []).append(str(exc))
+        for field, check in (("jwks", client_jwks.parse_public_jwks), ("jwks_uri", client_jwks.validate_jwks_uri),
+                             ("token_endpoint_auth_method", lambda m: presets.check_auth_method(self.app_type, m))):
+            value = getattr(self, field)
+            try:
+                if value:
+                    check(value)
+            except ValueError as exc:
+                errors.setdefault(field, []).append(str(exc))
+        if self.auth_method == presets.PRIVATE_KEY_JWT and not self.has_keys:
+            errors.setdefault("jwks", []).append("Private key JWT needs the application's public keys or a JWKS URL.")
         if errors:
             raise ValidationError(errors)
 
@@ -128,6 +165,8 @@ class Application(AbstractApplication):
             else AbstractApplication.GRANT_AUTHORIZATION_CODE
         )
         self.algorithm = AbstractApplication.RS256_ALGORITHM
-        if self.client_type == self.CLIENT_PUBLIC:
-            self.client_secret = ""
+        if not self.token_endpoint_auth_method:
+            self.token_endpoint_auth_method = self.preset.token_endpoint_auth_method
+        if self.client_type == self.CLIENT_PUBLIC or self.token_endpoint_auth_method == presets.PRIVATE_KEY_JWT:
+            self.client_secret = ""  # keys, not a shared secret
         super().save(*args, **kwargs)

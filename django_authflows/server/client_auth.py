@@ -2,9 +2,10 @@
 
 Every endpoint that clients call (token, device authorization, revocation, introspection) and oauthlib's
 validator hooks ask :func:`authenticate`, which parses the credentials once, looks the client up once, writes
-one audit line and counts one failure. The methods are ``client_secret_basic``, ``client_secret_post`` and
-``none``; a new method (``private_key_jwt``) is one more branch of :func:`parse_credentials` and of
-:func:`_verify`.
+one audit line and counts one failure. The methods are ``client_secret_basic``, ``client_secret_post``,
+``private_key_jwt`` (RFC 7523 §2.2, OIDC Core §9; the assertion's rules are in :mod:`.client_assertion`) and
+``none``; each is one branch of :func:`parse_credentials` and of :func:`_verify`. The application's registered
+method decides: a client registered with keys cannot use a secret, nor one with a secret an assertion.
 """
 from __future__ import annotations
 
@@ -18,13 +19,16 @@ from django.http import JsonResponse
 from oauthlib.common import Request
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from .. import audit, hashing, registry
-from . import throttle
+from .. import audit, hashing, presets, registry
+from . import client_assertion, throttle
 from .context import RequestContext, context_of
 from .responses import json_error
 
 BASIC, POST, NONE = "client_secret_basic", "client_secret_post", "none"
+PRIVATE_KEY_JWT = presets.PRIVATE_KEY_JWT
 SECRET_METHODS = frozenset({BASIC, POST})
+#: The methods that authenticate a confidential client (a secret or a key).
+AUTHENTICATED_METHODS = SECRET_METHODS | {PRIVATE_KEY_JWT}
 #: DOT's ``client_id`` column holds 100 characters: a longer one names no client, and is never looked up.
 MAX_CLIENT_ID = 100
 REALM = 'Basic realm="authflows", charset="UTF-8"'
@@ -44,6 +48,7 @@ class Credentials:
     client_id: str
     secret: str | None = None
     problem: str | None = None
+    assertion: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,9 +83,28 @@ def _basic(authorization: str) -> tuple[str, str] | str | None:
     return client_id, secret
 
 
+def _assertion(body_id: str, params: dict[str, str], other_method: bool) -> Credentials:
+    """private_key_jwt (RFC 7521 §4.2): the client is the assertion's ``sub``; client_id, if sent, must match."""
+    assertion_type, assertion = params.get("client_assertion_type"), params.get("client_assertion") or ""
+    if other_method:  # RFC 6749 §2.3: one authentication method per request
+        return Credentials(PRIVATE_KEY_JWT, body_id, problem="Use one client authentication method per request.")
+    if assertion_type != client_assertion.ASSERTION_TYPE:
+        return Credentials(PRIVATE_KEY_JWT, body_id,
+                           problem=f"client_assertion_type must be {client_assertion.ASSERTION_TYPE}.")
+    subject = client_assertion.unverified_subject(assertion)
+    if subject is None:
+        return Credentials(PRIVATE_KEY_JWT, body_id, problem="client_assertion must be a signed JWT naming its "
+                                                             "client in sub (RFC 7523 §3).")
+    if body_id and body_id != subject:
+        return Credentials(PRIVATE_KEY_JWT, body_id, problem="client_id differs from the client assertion's sub.")
+    return Credentials(PRIVATE_KEY_JWT, subject, assertion=assertion)
+
+
 def parse_credentials(authorization: str, params: dict[str, str]) -> Credentials:
     body_id, body_secret = params.get("client_id") or "", params.get("client_secret")
     basic = _basic(authorization)
+    if "client_assertion" in params or "client_assertion_type" in params:
+        return _assertion(body_id, params, basic is not None or body_secret is not None)
     if isinstance(basic, str):
         return Credentials(BASIC, body_id, problem=basic)
     if basic is not None:
@@ -130,7 +154,15 @@ def _verify(ctx: RequestContext, creds: Credentials) -> ClientAuthentication:
         if app.client_type != "public":  # a confidential client must prove itself; not a guess, not counted
             return ClientAuthentication(creds, failure="secret_required")
         return ClientAuthentication(creds, client=app)
-    confidential = app is not None and app.client_type == "confidential"
+    if creds.method == PRIVATE_KEY_JWT:
+        if app is None:
+            return _fail(ctx, creds, None, "unknown_client")
+        if app.auth_method != PRIVATE_KEY_JWT:  # the registered method decides (OIDC Core §9)
+            return _fail(ctx, creds, app, "wrong_method")
+        reason = client_assertion.check(app, creds.assertion or "", ctx.issuer)
+        return ClientAuthentication(creds, client=app) if reason is None else _fail(ctx, creds, app, reason)
+    confidential = (app is not None and app.client_type == "confidential"
+                    and app.auth_method != PRIVATE_KEY_JWT)  # a client with keys has no secret to try
     ok, upgrade = hashing.verify_client_secret(creds.secret or "", (app.client_secret if confidential else "")
                                                or _DUMMY_HASH)
     if not (ok and confidential and creds.secret):
@@ -154,8 +186,9 @@ def refusal(ctx: RequestContext) -> JsonResponse:
     """``invalid_client`` (RFC 6749 §5.2): 401, with a Basic challenge when the client used Basic."""
     creds = credentials(ctx)
     auth = ctx.client_auth
-    description = (creds.problem or ("client_id is required." if auth is not None and auth.failure == "no_client"
-                                     else FAILED))
+    failure = auth.failure if auth is not None else None
+    description = (creds.problem or ("client_id is required." if failure == "no_client"
+                                     else client_assertion.PROBLEMS.get(failure or "", FAILED)))
     response = json_error("invalid_client", description, status=401)
     if creds.method == BASIC:
         response["WWW-Authenticate"] = REALM
@@ -174,7 +207,7 @@ class ClientAuthenticationMixin(OAuth2Validator):
 
     def authenticate_client(self, request: Request, *args: Any, **kwargs: Any) -> bool:
         auth = authenticate(context_of(request))
-        if not auth.ok or auth.credentials.method not in SECRET_METHODS:
+        if not auth.ok or auth.credentials.method not in AUTHENTICATED_METHODS:
             request.client = None
             return False
         request.client, request.client_id = auth.client, auth.client.client_id

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 
+from ..issuer import ISSUER_HEADER, issuer_for
+
 if TYPE_CHECKING:
     from .client_auth import ClientAuthentication, Credentials
 
@@ -25,6 +27,8 @@ class RequestContext:
 
     ip: str
     authorization: str = ""
+    #: The issuer identifier, for audiences that name it (client assertions, RFC 7523 §3).
+    issuer: str = ""
     params: dict[str, str] = field(default_factory=dict)
     credentials: Credentials | None = None
     client_auth: ClientAuthentication | None = None
@@ -53,7 +57,8 @@ def context(request: HttpRequest, params: dict[str, str] | None = None) -> Reque
     """This request's context, made on first use (``params``: its parsed body, once known)."""
     ctx: RequestContext | None = getattr(request, _ATTRIBUTE, None)
     if ctx is None:
-        ctx = RequestContext(ip=client_ip(request), authorization=request.META.get("HTTP_AUTHORIZATION", ""))
+        ctx = RequestContext(ip=client_ip(request), authorization=request.META.get("HTTP_AUTHORIZATION", ""),
+                             issuer=issuer_for(request))
         setattr(request, _ATTRIBUTE, ctx)
     if params is not None and not ctx.params:
         ctx.params = params
@@ -66,9 +71,10 @@ def context_of(oauth_request: Any) -> RequestContext:
     headers = oauth_request.headers
     ctx = headers.get(HEADER)
     if ctx is None:
-        params = {key: value for key in ("client_id", "client_secret")
+        params = {key: value for key in ("client_id", "client_secret", "client_assertion", "client_assertion_type")
                   if isinstance(value := getattr(oauth_request, key, None), str)}
         ctx = RequestContext(ip=headers.get("REMOTE_ADDR", "") or "unknown",
-                             authorization=headers.get("HTTP_AUTHORIZATION", "") or "", params=params)
+                             authorization=headers.get("HTTP_AUTHORIZATION", "") or "", params=params,
+                             issuer=headers.get(ISSUER_HEADER, "") or "")
         headers[HEADER] = ctx
     return ctx

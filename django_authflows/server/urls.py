@@ -12,6 +12,7 @@ from .views.logout import LogoutView
 from .views.revoke import RevokeView
 from .views.discovery import jwks, openid_configuration
 from .views.login import LoginView
+from .views.par import PushedAuthorizationView
 from .views.token import TokenView
 from .views.userinfo import UserInfoView
 
@@ -25,6 +26,7 @@ urlpatterns = [
     path("userinfo", UserInfoView.as_view(), name="userinfo"),
     path("oauth/revoke", RevokeView.as_view(), name="revoke"),
     path("oauth/introspect", IntrospectView.as_view(), name="introspect"),
+    path("oauth/par", PushedAuthorizationView.as_view(), name="par"),
     path("v2/logout", LogoutView.as_view(), name="logout"),
     path("account/authorized-apps", AuthorizedAppsView.as_view(), name="authorized-apps"),
     path("oauth/device/code", DeviceAuthorizationView.as_view(), name="device_code"),

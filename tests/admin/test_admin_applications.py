@@ -308,3 +308,25 @@ def test_choose_another_type_keeps_the_name(admin_client):
     assert 'href="?name=Shop%20%26%20co"' in step_two
     step_one = admin_client.get(ADD, {"name": "Shop & co"})
     assert 'value="Shop &amp; co"' in step_one.content.decode() and not step_one.context["form"].errors
+
+
+def test_change_registers_public_keys_and_refuses_a_private_one(admin_client, apps):
+    import json
+
+    from jwcrypto import jwk
+
+    app = apps["regular"]
+    key = jwk.JWK.generate(kty="EC", crv="P-256", kid="k1")
+    base = {"name": app.name, "grants": ["authorization_code"], "callbacks": app.redirect_uri_list[0],
+            "origins": "", "logout_urls": "", "first_party": "on", "auth_method": "private_key_jwt"}
+    private = admin_client.post(change_url(app), {**base, "public_jwks": key.export_private()})
+    assert private.status_code == HTTPStatus.OK and "public_jwks" in form_errors(private)
+    assert "PUBLIC key only" in private.content.decode()
+    no_keys = admin_client.post(change_url(app), base)
+    assert no_keys.status_code == HTTPStatus.OK and "auth_method" in form_errors(no_keys)
+    saved = admin_client.post(change_url(app), {**base, "public_jwks": key.export_public(),
+                                                "require_pushed_authorization_requests": "on"})
+    assert saved.status_code == HTTPStatus.FOUND, form_errors(saved)
+    app.refresh_from_db()
+    assert app.auth_method == "private_key_jwt" and app.client_secret == ""
+    assert app.jwks == {"keys": [json.loads(key.export_public())]} and app.require_pushed_authorization_requests

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from ... import apis as api_service
 from ... import applications as app_service
-from ... import presets
+from ... import client_jwks, presets
 from ...models import Api, Application, ClientGrant, SigningKey
 
 
@@ -22,6 +22,16 @@ def _csv(value: str | None) -> list[str]:
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
 
+def _read_jwk_file(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read(client_jwks.MAX_JWKS_BYTES + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CommandError(f"Cannot read {path}: {exc}") from None
+
+
 def app_payload(app: Application, secret: str | None = None, *, show_secret: bool = False) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "client_id": app.client_id,
@@ -31,7 +41,10 @@ def app_payload(app: Application, secret: str | None = None, *, show_secret: boo
         "callbacks": app.redirect_uri_list,
         "allowed_origins": app.origin_list,
         "allowed_logout_urls": app.logout_url_list,
-        "token_endpoint_auth_method": app.preset.token_endpoint_auth_method,
+        "token_endpoint_auth_method": app.auth_method,
+        "jwks_uri": app.jwks_uri or None,
+        "jwks": app.jwks or None,  # public keys only (the admin and the CLI refuse private ones)
+        "require_pushed_authorization_requests": app.require_pushed_authorization_requests,
         "is_first_party": app.first_party,
         "pkce_required": app.pkce_required,
         "require_dpop": app.require_dpop,
@@ -65,6 +78,11 @@ class Command(BaseCommand):
         create.add_argument("--backchannel-logout-uri", help="OIDC Back-Channel Logout: where logout tokens go")
         create.add_argument("--backchannel-logout-session-required", action="store_true")
         create.add_argument("--refresh-tokens-end-with-session", action="store_true")
+        create.add_argument("--auth-method", choices=list(presets.AUTH_METHODS),
+                            help="token endpoint auth method (default: the type's)")
+        create.add_argument("--jwks-uri", default="", help="private_key_jwt / request objects: the public key set URL")
+        create.add_argument("--jwk-file", help="a file holding the PUBLIC JWK or JWK Set (never a private key)")
+        create.add_argument("--require-par", action="store_true", help="refuse requests not pushed to /oauth/par")
         for name in ("show", "delete", "rotate-secret"):
             apps.add_parser(name).add_argument("client_id")
         apps.add_parser("list")
@@ -172,7 +190,9 @@ class Command(BaseCommand):
                 require_dpop=o["require_dpop"],
                 backchannel_logout_uri=o["backchannel_logout_uri"] or "",
                 backchannel_logout_session_required=o["backchannel_logout_session_required"],
-                refresh_tokens_end_with_session=o["refresh_tokens_end_with_session"])
+                refresh_tokens_end_with_session=o["refresh_tokens_end_with_session"],
+                auth_method=o["auth_method"], jwks=_read_jwk_file(o["jwk_file"]), jwks_uri=o["jwks_uri"],
+                require_par=o["require_par"])
             if o["api"]:
                 api_service.create_client_grant(app, Api.objects.get(identifier=o["api"]), _csv(o["scopes"]))
         payload = app_payload(app, secret, show_secret=True)

@@ -19,7 +19,7 @@ from ...dpop import is_thumbprint
 from ...issuer import issuer_for
 from ...models import Consent
 from ... import audit
-from .. import audience
+from .. import audience, client_auth, par
 from ..consent import record_consent
 from ..context import context
 from ..core import BodyError, form_pairs, get_authorization_core
@@ -27,6 +27,7 @@ from ..flows.implicit import unsupported_response_type
 from ..limits import parameter_problem, query_problem
 from .. import oidc_request
 from ..oidc_request import LOGIN_STAMP, RequestParameterError
+from ..request_object import RequestObjectError, parameters as request_object_parameters
 from ..responses import RESPONSE_MODES, deliver, split_response
 from .. import logins
 from ..session import current, logged_in_since, session_info
@@ -73,6 +74,8 @@ class AuthorizeView(View):
 
     params: QueryDict
     claims: dict[str, Any] | None = None
+    #: Where the parameters came from: "par" (RFC 9126), "jar" (a verified request object, RFC 9101) or None.
+    origin: str | None = None
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.handle(request, decision=None)
@@ -102,6 +105,9 @@ class AuthorizeView(View):
     def handle(self, request: HttpRequest, decision: str | None,
                posted: list[tuple[str, str]] | None = None) -> HttpResponse:
         pairs = posted if posted is not None else [(k, v) for k, values in request.GET.lists() for v in values]
+        pairs, refused = self.resolve_request(request, pairs)
+        if refused is not None:
+            return refused
         self.params = QueryDict(mutable=True)
         for key, value in pairs:
             self.params.appendlist(key, value)
@@ -122,6 +128,9 @@ class AuthorizeView(View):
                 return self.error_page(request, "invalid_request",
                                        "redirect_uri is required in an OpenID Connect authentication request.")
             problem = too_long or malformed
+            if not problem and credentials["request"].client.require_pushed_authorization_requests and (
+                    self.origin != par.PUSHED):  # RFC 9126 §6
+                problem = "This application must push its authorization requests to /oauth/par first."
             if problem:
                 error = errors.InvalidRequestError(description=problem)
                 error.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
@@ -187,6 +196,36 @@ class AuthorizeView(View):
                     audience=api.identifier if api else None, scope=" ".join(scopes))
         params.append(("iss", issuer_for(request)))  # RFC 9207
         return deliver(request, redirect_uri, params, mode)
+
+    def resolve_request(self, request: HttpRequest, pairs: list[tuple[str, str]],
+                        ) -> tuple[list[tuple[str, str]], HttpResponse | None]:
+        """A pushed request_uri (RFC 9126 §4) or a request object of a client with keys (RFC 9101 §5) becomes
+        the parameters it carries, and only those, stamped (see :mod:`..par`) for the login and consent round
+        trips. Other request_uri values, and request objects of clients without keys, are refused as before."""
+        found = dict(pairs)
+        client_id = found.get("client_id", "")
+        if par.is_pushed_uri(found.get("request_uri", "")):
+            stored = par.take(found["request_uri"], client_id)
+            if stored is None:  # RFC 9126 §4: one-time use, bound to the client that pushed it
+                return pairs, self.error_page(request, "invalid_request_uri", "The request_uri is unknown, expired, "
+                                              "already used, or was pushed by another client.")
+            self.origin, pairs = par.PUSHED, stored
+        elif "request" in found:
+            app = client_auth.lookup(client_id[:200])
+            if app is None or not app.has_keys:
+                return pairs, None  # request_not_supported, below
+            try:
+                pairs = request_object_parameters(app, found["request"], client_id, issuer_for(request))
+            except RequestObjectError as exc:
+                return pairs, self.error_page(request, exc.error, exc.description)
+            self.origin = par.SIGNED
+        else:
+            try:
+                self.origin = par.stamped(pairs)
+            except ValueError as exc:
+                return pairs, self.error_page(request, "invalid_request", str(exc))
+            return pairs, None
+        return pairs + [(par.STAMP, par.stamp(pairs, self.origin))], None
 
     def prompts(self, request: HttpRequest) -> set[str]:
         return set(self.params.get("prompt", "").split())

@@ -7,7 +7,10 @@ from django.views.decorators.http import require_safe
 from ...conf import authflows_settings
 from ...dpop import ALGS as DPOP_ALGS
 from ...issuer import endpoint, issuer_for
+from .. import client_keys
 from ..keys import published_jwks
+
+AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 
 
 @require_safe
@@ -35,14 +38,18 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "grant_types_supported": grant_types,
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": AUTH_METHODS,
+        "token_endpoint_auth_signing_alg_values_supported": list(client_keys.ALGS),  # RFC 8414 §2
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": ["acr", "aud", "auth_time", "email", "email_verified", "exp", "family_name", "given_name",
                              "iat", "iss", "name", "nickname", "nonce", "preferred_username", "sid", "sub",
                              "updated_at"],
-        # OIDC Core §6: request objects are refused (request_not_supported), not ignored.
-        "request_parameter_supported": False,
+        # OIDC Core §6, RFC 9101: request objects signed with the keys an application registered; other
+        # applications get request_not_supported. request_uri: only PAR's (RFC 9126), none fetched by reference.
+        "request_parameter_supported": True,
+        "request_object_signing_alg_values_supported": list(client_keys.ALGS),
         "request_uri_parameter_supported": False,
+        "require_pushed_authorization_requests": False,  # RFC 9126 §5: per application
         "claims_parameter_supported": True,  # OIDC Core §5.5, for the ID token and /userinfo
         "authorization_response_iss_parameter_supported": True,
         "dpop_signing_alg_values_supported": list(DPOP_ALGS),  # RFC 9449 §5.1
@@ -50,8 +57,12 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "backchannel_logout_supported": True,
         "backchannel_logout_session_supported": True,
     }
+    for prefix in ("revocation", "introspection"):  # RFC 8414 §2: they authenticate clients as the token endpoint
+        doc[f"{prefix}_endpoint_auth_methods_supported"] = AUTH_METHODS
+        doc[f"{prefix}_endpoint_auth_signing_alg_values_supported"] = list(client_keys.ALGS)
     for name, key in [("revoke", "revocation_endpoint"), ("introspect", "introspection_endpoint"),
-                      ("device_code", "device_authorization_endpoint"), ("logout", "end_session_endpoint")]:
+                      ("device_code", "device_authorization_endpoint"), ("logout", "end_session_endpoint"),
+                      ("par", "pushed_authorization_request_endpoint")]:
         try:
             doc[key] = endpoint(issuer, name)
         except Exception:  # NoReverseMatch: that endpoint is not mounted (yet)

@@ -106,7 +106,7 @@ class TokenView(ClientEndpoint):
             return None
         if creds.method == client_auth.NONE:
             return throttle.count_token_request(ctx, creds.client_id, authenticated=False)
-        if creds.method not in client_auth.SECRET_METHODS:
+        if creds.method not in client_auth.AUTHENTICATED_METHODS:
             return None  # no client named: oauthlib's answer
         auth = client_auth.authenticate(ctx)
         if not auth.ok:

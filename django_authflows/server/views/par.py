@@ -1,0 +1,66 @@
+"""/oauth/par (RFC 9126 §2): an authenticated client pushes its authorization request and gets a request_uri."""
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from oauthlib.oauth2.rfc6749 import errors
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+
+from ... import audit
+from ...issuer import issuer_for
+from .. import audience, oidc_request, par
+from ..core import get_authorization_core, get_core
+from ..endpoint import ClientEndpoint
+from ..limits import parameter_problem
+from ..request_object import RequestObjectError, parameters
+from ..responses import json_error, json_response, no_store
+
+#: Client authentication travels beside the request, never inside the stored one (RFC 9126 §2.1).
+_CLIENT_AUTH = frozenset({"client_id", "client_secret", "client_assertion", "client_assertion_type"})
+
+
+class PushedAuthorizationView(ClientEndpoint):
+    """Validates the request as /authorize would, without the user (RFC 9126 §2.1), then stores it."""
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        checked = self.authenticated(request)
+        if isinstance(checked, HttpResponse):
+            return checked
+        params, client = checked
+        if "request_uri" in params:  # RFC 9126 §2.1
+            return json_error("invalid_request", "request_uri cannot be pushed.")
+        if params.get("client_id", client.client_id) != client.client_id:
+            return json_error("invalid_request", "client_id is not the authenticated client.")
+        if "request" in params:  # RFC 9126 §3: a request object, verified now, its parameters stored
+            try:
+                pairs = parameters(client, params["request"], client.client_id, issuer_for(request))
+            except RequestObjectError as exc:
+                return json_error(exc.error, exc.description)
+        else:
+            pairs = [("client_id", client.client_id)] + [
+                (k, v) for k, v in get_core().extract_body(request) if k not in _CLIENT_AUTH]
+        refused = self.validate(request, pairs)
+        if refused is not None:
+            return refused
+        request_uri = par.push(client.client_id, pairs)
+        audit.event("authorization_request_pushed", client_id=client.client_id)
+        return no_store(json_response({"request_uri": request_uri, "expires_in": par.LIFETIME}, status=201))
+
+    @staticmethod
+    def validate(request: HttpRequest, pairs: list[tuple[str, str]]) -> HttpResponse | None:
+        """The checks /authorize makes before the user is involved: client_id, redirect_uri, response_type,
+        scope, PKCE, claims, audience. /authorize checks the stored request again when it is used."""
+        oauth_pairs, _claims, malformed = oidc_request.for_oauthlib(pairs)
+        problem = parameter_problem(pairs) or malformed
+        if problem:
+            return json_error("invalid_request", problem)
+        if not audience.one_api(pairs):
+            return json_error("invalid_target", audience.ONE_API)
+        try:
+            _scopes, credentials = get_authorization_core().validate(request, oauth_pairs)
+            audience.api_for(credentials["request"])
+        except (FatalClientError, OAuthToolkitError) as exc:
+            err = exc.oauthlib_error
+            return json_error(err.error, err.description or "The authorization request is not valid.")
+        except errors.OAuth2Error as exc:
+            return json_error(exc.error, exc.description or "The authorization request is not valid.")
+        return None
