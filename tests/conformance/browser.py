@@ -85,6 +85,10 @@ class Browser:
         self.session = requests.Session()
         self.session.verify = ca
         self.session.trust_env = False  # REQUESTS_CA_BUNDLE would override verify (requests#3829)
+        # A fresh connection per request: gunicorn closes an idle keep-alive connection after 2 s, and the
+        # modules that wait about that long (max-age-1) would otherwise race it on a pooled connection
+        # (RemoteDisconnected), which a browser retries silently and requests does not.
+        self.session.headers["Connection"] = "close"
         self.stop_at = stop_at
         self.login_pages = 0
         self.can_login = True

@@ -38,6 +38,7 @@ class OP:
     def __post_init__(self) -> None:
         self.http.verify = self.ca
         self.http.trust_env = False  # REQUESTS_CA_BUNDLE would override verify (requests#3829)
+        self.http.headers["Connection"] = "close"  # no pooled connection to race gunicorn's keep-alive (browser.py)
         self.discovery = self.http.get(self.url + "/.well-known/openid-configuration", timeout=30).json()
         self.issuer = self.discovery["issuer"]
 
