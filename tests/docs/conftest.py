@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # noqa: ARG001
+    from .test_guides import NOT_RUN
+
+    if NOT_RUN:
+        terminalreporter.section("guide blocks marked not-run")
+        for where, reason in NOT_RUN:
+            terminalreporter.write_line(f"{where}: {reason}")

@@ -1,0 +1,100 @@
+"""Every shell and Python block of the guides, run in order against a live example project on a free port.
+
+Each guide introduces the server's URL once (``export AUTHFLOWS_URL=http://127.0.0.1:8000`` in its first
+block); the runner puts the live server's URL in that line, so a guide that still names port 8000 anywhere
+else fails. Shell blocks run through bash, one after the other, sharing the variables they set; Python blocks
+run in a subprocess with this venv's python and see the same variables. A block marked
+``<!-- not-run: reason -->`` is listed (see the end of the pytest run) and skipped."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from ..live import LiveServer
+from .guides import ROOT, URL_LINE, URL_VARIABLE, blocks, expected_keys, guides, last_json_object
+
+pytestmark = pytest.mark.live
+NOT_RUN: list[tuple[str, str]] = []  # (where, reason), printed by conftest.py's terminal summary
+BLOCK_TIMEOUT = 90
+#: What the runner's own environment must not leak into the guides: each guide sets up its own.
+PRIVATE = ("SQLITE_PATH", "AUTHFLOWS_ISSUER", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", URL_VARIABLE)
+
+SHELL_WRAPPER = """\
+set -a
+[ -f "$GUIDE_STATE" ] && . "$GUIDE_STATE"
+set -eo pipefail
+. "$1"
+set +e
+export -p | grep -v "^declare -x GUIDE_" > "$GUIDE_STATE"
+"""
+PYTHON_WRAPPER = """\
+set -a
+[ -f "$GUIDE_STATE" ] && . "$GUIDE_STATE"
+set +a
+exec "$2" "$1"
+"""
+
+
+@pytest.fixture(scope="module")
+def workdir():
+    """The guides say "at the repository root": a directory with the checkout's manage.py and .venv."""
+    with tempfile.TemporaryDirectory(prefix="authflows-guides-") as tmp:
+        (Path(tmp) / "manage.py").symlink_to(ROOT / "manage.py")
+        (Path(tmp) / ".venv").symlink_to(Path(sys.prefix))
+        yield Path(tmp)
+
+
+@pytest.fixture(scope="module")
+def server(workdir):
+    # The database is the one the guides name ($PWD/demo.sqlite3), seeded as `make demo` seeds it.
+    with LiveServer(env={"SQLITE_PATH": str(workdir / "demo.sqlite3")}, database_dir=str(workdir)) as live:
+        yield live
+
+
+@pytest.mark.parametrize("guide", guides(), ids=lambda p: str(p.relative_to(ROOT / "docs")))
+def test_guide(guide: Path, server: LiveServer, workdir: Path) -> None:
+    found = blocks(guide)
+    runnable = [b for b in found if b.runs]
+    NOT_RUN.extend((b.where, b.not_run) for b in found if b.not_run is not None)
+    assert runnable, f"{guide.name} has no block to run"
+
+    # One URL variable, introduced once, in the first block that runs; no block depends on port 8000.
+    introductions = [b for b in found if URL_LINE.search(b.code)]
+    assert len(introductions) == 1 and introductions[0] is runnable[0], (
+        f"{guide.name}: the first block that runs must introduce `export {URL_VARIABLE}=...`, once in the guide")
+    for block in found:
+        if block.runs:
+            stray = [line for line in block.code.splitlines()
+                     if "127.0.0.1:8000" in line and not URL_LINE.match(line)]
+            assert not stray, f"{block.where} names the port itself instead of ${URL_VARIABLE}: {stray}"
+
+    state = workdir / f"{guide.stem}.env"
+    state.unlink(missing_ok=True)
+    env = {k: v for k, v in os.environ.items() if k not in PRIVATE}
+    env["GUIDE_STATE"] = str(state)
+    for block in runnable:
+        code = block.code
+        if block is runnable[0]:
+            code = URL_LINE.sub(f"export {URL_VARIABLE}={server.url}", code)
+        script = workdir / ("block.py" if block.lang in ("python", "py") else "block.sh")
+        script.write_text(code)
+        wrapper = PYTHON_WRAPPER if script.suffix == ".py" else SHELL_WRAPPER
+        result = subprocess.run(["bash", "-c", wrapper, "bash", str(script), sys.executable], cwd=workdir, env=env,
+                                capture_output=True, text=True, timeout=BLOCK_TIMEOUT)
+        context = (f"\n--- {block.where} ({block.lang}) ---\n{code}--- exit {result.returncode} ---\n"
+                   f"{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}")
+        assert result.returncode == 0, f"block failed{context}\n--- server log ---\n{server.log()[-3000:]}"
+        if block.expected is not None:
+            keys, exact = expected_keys(block.expected)
+            if keys:
+                actual = last_json_object(result.stdout)
+                assert actual is not None, f"the guide shows a JSON answer, the block printed none{context}"
+                missing = keys - set(actual)
+                assert not missing, f"the answer lacks {sorted(missing)} that the guide shows{context}"
+                for key, value in exact.items():
+                    assert actual.get(key) == value, f"{key}: the guide shows {value!r}{context}"
