@@ -14,6 +14,10 @@ PYTHON = {"python", "py"}
 URL_VARIABLE = "AUTHFLOWS_URL"
 URL_LINE = re.compile(rf"^export {URL_VARIABLE}=(\S+)$", re.M)
 NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(.+?)\s*-->$")
+#: ``<!-- browser: open $VAR as USER, press Allow; sets NAME -->`` before a block: what a person does in a
+#: browser at that point. The runner does it with Playwright instead of the block (and sets NAME to the
+#: address the browser lands on outside the server).
+BROWSER = re.compile(r"^<!--\s*browser:\s*(.+?)\s*-->$")
 FENCE = re.compile(r"^(\s*)```(\w*)")
 
 
@@ -24,11 +28,12 @@ class Block:
     lang: str
     code: str
     not_run: str | None  # the reason, when the guide marks the block <!-- not-run: reason -->
+    browser: str | None = None  # the browser step that takes the block's place
     expected: str | None = None  # a ```json block that directly follows (blank lines only in between)
 
     @property
     def runs(self) -> bool:
-        return (self.lang in SHELL or self.lang in PYTHON) and self.not_run is None
+        return self.browser is not None or ((self.lang in SHELL or self.lang in PYTHON) and self.not_run is None)
 
     @property
     def where(self) -> str:
@@ -62,9 +67,44 @@ def blocks(path: Path) -> list[Block]:
         marker = NOT_RUN.match(last_text)
         if lang == "json" and found and since_block == 0 and found[-1].expected is None and found[-1].runs:
             found[-1].expected = code
-        found.append(Block(name, start + 1, lang, code, marker.group(1) if marker else None))
+        browser = BROWSER.match(last_text)
+        found.append(Block(name, start + 1, lang, code, marker.group(1) if marker else None,
+                           browser=browser.group(1) if browser else None))
         last_text, since_block = "", 0
     return found
+
+
+@dataclass
+class BrowserStep:
+    open: str                 # the variable holding the URL to open
+    user: str | None          # log in as this demo user when the login page shows
+    press: list[str]          # buttons to press, in order (their visible names)
+    fill: dict[str, str]      # input name -> variable
+    sets: str | None          # the variable that receives the address the browser lands on
+
+
+def browser_step(text: str) -> BrowserStep:
+    """``open $AUTHORIZE_URL as demo, press Allow; sets CALLBACK_URL``"""
+    actions, _, sets = text.partition(";")
+    step = BrowserStep(open="", user=None, press=[], fill={}, sets=None)
+    for part in (p.strip() for p in actions.split(",")):
+        words = part.split()
+        if words[0] == "open":
+            step.open = words[1].lstrip("$")
+            if len(words) == 4 and words[2] == "as":
+                step.user = words[3]
+        elif words[0] == "press":
+            step.press.append(" ".join(words[1:]))
+        elif words[0] == "fill" and len(words) == 4 and words[2] == "with":
+            step.fill[words[1]] = words[3].lstrip("$")
+        else:
+            raise ValueError(f"unknown browser action {part!r}")
+    if sets.strip():
+        words = sets.split()
+        assert words[0] == "sets" and len(words) == 2, sets
+        step.sets = words[1]
+    assert step.open, text
+    return step
 
 
 def guides() -> list[Path]:

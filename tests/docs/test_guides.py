@@ -8,6 +8,7 @@ run in a subprocess with this venv's python and see the same variables. A block 
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -16,10 +17,15 @@ from pathlib import Path
 import pytest
 
 from ..live import LiveServer
-from .guides import ROOT, URL_LINE, URL_VARIABLE, blocks, expected_keys, guides, last_json_object
+from .guides import (ROOT, URL_LINE, URL_VARIABLE, BrowserStep, blocks, browser_step, expected_keys, guides,
+                     last_json_object)
 
 pytestmark = pytest.mark.live
 NOT_RUN: list[tuple[str, str]] = []  # (where, reason), printed by conftest.py's terminal summary
+BROWSER_STEPS: list[tuple[str, str]] = []  # (where, what the runner did in chromium)
+#: The demo's users (example_project/demo/management/commands/seed_demo.py).
+PASSWORDS = {"demo": "demo-password-123"}
+CHROMIUM = "/usr/bin/chromium"
 BLOCK_TIMEOUT = 90
 #: What the runner's own environment must not leak into the guides: each guide sets up its own.
 PRIVATE = ("SQLITE_PATH", "AUTHFLOWS_ISSUER", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", URL_VARIABLE)
@@ -56,8 +62,72 @@ def server(workdir):
         yield live
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    from ..browser.conftest import ARGS
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
+
+def state_value(state: Path, name: str) -> str:
+    return subprocess.run(["bash", "-c", f'. "$0"; printf %s "${{{name}}}"', str(state)],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def run_browser_step(step: BrowserStep, state: Path, server: LiveServer, chromium) -> str:
+    """What the person does in the browser, done in chromium; the landing address goes into the state."""
+    url = state_value(state, step.open)
+    assert url.startswith(server.url), f"${step.open} is {url!r}, not a URL of the server"
+    context = chromium.new_context()
+    landed: dict[str, str] = {}
+
+    def elsewhere(route) -> None:  # the relying party's callback: nobody listens there, the runner answers
+        landed.setdefault("url", route.request.url)
+        landed.setdefault("form", route.request.post_data or "")
+        route.fulfill(status=200, content_type="text/plain", body="callback received")
+
+    context.route(lambda u: not u.startswith(server.url), elsewhere)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        if step.user is not None and page.locator("input[name=username]").count():
+            page.fill("input[name=username]", step.user)
+            page.fill("input[name=password]", PASSWORDS[step.user])
+            page.click("form button[type=submit]")
+            page.wait_for_load_state()
+        for name, variable in step.fill.items():
+            page.fill(f"input[name={name}]", state_value(state, variable))
+        for button in step.press:
+            page.get_by_role("button", name=button, exact=True).click()
+            page.wait_for_load_state()
+        if step.sets:
+            for _ in range(150):
+                if "url" in landed:
+                    break
+                page.wait_for_timeout(100)
+            assert "url" in landed, f"the browser stayed on {page.url}:\n{page.inner_text('body')[:500]}"
+            if landed["form"]:  # response_mode=form_post: the posted fields, as a query string
+                value = landed["url"] + "?" + landed["form"]
+            else:  # query or fragment (the fragment never reaches a server: read it from the address bar)
+                page.wait_for_url(lambda u: u.split("#")[0] == landed["url"], timeout=15000)
+                value = page.url
+            with state.open("a") as f:
+                f.write(f"declare -x {step.sets}={shlex.quote(value)}\n")
+            return f"{step.sets}={value[:80]}..."
+        return page.inner_text("body")[:200]
+    finally:
+        context.close()
+
+
 @pytest.mark.parametrize("guide", guides(), ids=lambda p: str(p.relative_to(ROOT / "docs")))
-def test_guide(guide: Path, server: LiveServer, workdir: Path) -> None:
+def test_guide(guide: Path, server: LiveServer, workdir: Path, request) -> None:
     found = blocks(guide)
     runnable = [b for b in found if b.runs]
     NOT_RUN.extend((b.where, b.not_run) for b in found if b.not_run is not None)
@@ -68,7 +138,7 @@ def test_guide(guide: Path, server: LiveServer, workdir: Path) -> None:
     assert len(introductions) == 1 and introductions[0] is runnable[0], (
         f"{guide.name}: the first block that runs must introduce `export {URL_VARIABLE}=...`, once in the guide")
     for block in found:
-        if block.runs:
+        if block.runs and block.browser is None:
             stray = [line for line in block.code.splitlines()
                      if "127.0.0.1:8000" in line and not URL_LINE.match(line)]
             assert not stray, f"{block.where} names the port itself instead of ${URL_VARIABLE}: {stray}"
@@ -78,6 +148,12 @@ def test_guide(guide: Path, server: LiveServer, workdir: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in PRIVATE}
     env["GUIDE_STATE"] = str(state)
     for block in runnable:
+        if block.browser is not None:
+            chromium = request.getfixturevalue("chromium")
+            state.touch()
+            BROWSER_STEPS.append((block.where, block.browser))
+            run_browser_step(browser_step(block.browser), state, server, chromium)
+            continue
         code = block.code
         if block is runnable[0]:
             code = URL_LINE.sub(f"export {URL_VARIABLE}={server.url}", code)
