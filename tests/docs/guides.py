@@ -81,6 +81,7 @@ class BrowserStep:
     press: list[str]          # buttons to press, in order (their visible names)
     fill: dict[str, str]      # input name -> variable
     sets: str | None          # the variable that receives the address the browser lands on
+    sees: str | None = None   # text the last page must show
 
 
 def browser_step(text: str) -> BrowserStep:
@@ -99,10 +100,13 @@ def browser_step(text: str) -> BrowserStep:
             step.fill[words[1]] = words[3].lstrip("$")
         else:
             raise ValueError(f"unknown browser action {part!r}")
-    if sets.strip():
-        words = sets.split()
-        assert words[0] == "sets" and len(words) == 2, sets
+    words = sets.split()
+    if words and words[0] == "sets" and len(words) == 2:
         step.sets = words[1]
+    elif words and words[0] == "sees":
+        step.sees = " ".join(words[1:])
+    elif words:
+        raise ValueError(f"unknown browser outcome {sets!r}")
     assert step.open, text
     return step
 

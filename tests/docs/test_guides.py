@@ -145,7 +145,9 @@ def run_browser_step(step: BrowserStep, state: Path, server: LiveServer, chromiu
             with state.open("a") as f:
                 f.write(f"declare -x {step.sets}={shlex.quote(value)}\n")
             return f"{step.sets}={value[:80]}..."
-        return page.inner_text("body")[:200]
+        body = page.inner_text("body")
+        assert step.sees is None or step.sees in body, f"the page does not say {step.sees!r}:\n{body[:500]}"
+        return body[:200]
     finally:
         context.close()
 
