@@ -8,7 +8,7 @@ BASE   := http://$(HOST):$(PORT)
 DEMO_DB ?= $(CURDIR)/demo.sqlite3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test matrix lint-imports install install-test chromium node wrk bench clean
+.PHONY: demo test docs matrix lint-imports install install-test chromium node wrk bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +59,11 @@ demo: install
 lint-imports: install-test
 	$(BIN)/lint-imports --no-cache --no-logo
 
-test: install-test chromium node lint-imports
+# The documentation site (mkdocs.yml) into site/, failing on any warning (a broken link, a page not in nav).
+docs: install-test
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+test: install-test chromium node lint-imports docs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@# The database-facing suites again on PostgreSQL (127.0.0.1:5432, as CI runs it).
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
@@ -78,4 +82,4 @@ bench: $(BIN)/python wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .nox dist build .demo-base-url demo.sqlite3* db.sqlite3* tests/artifacts .pytest_cache
+	rm -rf $(VENV) .nox dist build site .demo-base-url demo.sqlite3* db.sqlite3* tests/artifacts .pytest_cache
