@@ -113,7 +113,7 @@ def browser_step(text: str) -> BrowserStep:
 
 def guides() -> list[Path]:
     flows = sorted((DOCS / "flows").glob("*.md"))
-    others = sorted(p for p in DOCS.glob("*.md") if URL_LINE.search(p.read_text()))
+    others = sorted(p for p in DOCS.glob("*.md") if p.name != "index.md" and URL_LINE.search(p.read_text()))
     return flows + others
 
 
