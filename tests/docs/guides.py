@@ -19,6 +19,8 @@ NOT_RUN = re.compile(r"^<!--\s*not-run:\s*(.+?)\s*-->$")
 #: address the browser lands on outside the server).
 BROWSER = re.compile(r"^<!--\s*browser:\s*(.+?)\s*-->$")
 FENCE = re.compile(r"^(\s*)```(\w*)")
+#: An answer a guide shows with its status line (``curl -i``): the block must print the same status.
+STATUS_LINE = re.compile(r"^HTTP/[\d.]+ (\d{3})")
 
 
 @dataclass
@@ -29,7 +31,7 @@ class Block:
     code: str
     not_run: str | None  # the reason, when the guide marks the block <!-- not-run: reason -->
     browser: str | None = None  # the browser step that takes the block's place
-    expected: str | None = None  # a ```json block that directly follows (blank lines only in between)
+    expected: str | None = None  # a ```json block, or an answer with its HTTP status line, that directly follows
 
     @property
     def runs(self) -> bool:
@@ -65,7 +67,8 @@ def blocks(path: Path) -> list[Block]:
         i += 1  # the closing fence
         code = "\n".join(body) + "\n"
         marker = NOT_RUN.match(last_text)
-        if lang == "json" and found and since_block == 0 and found[-1].expected is None and found[-1].runs:
+        if (lang == "json" or STATUS_LINE.match(code)) and found and since_block == 0 \
+                and found[-1].expected is None and found[-1].runs:
             found[-1].expected = code
         browser = BROWSER.match(last_text)
         found.append(Block(name, start + 1, lang, code, marker.group(1) if marker else None,

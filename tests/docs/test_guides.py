@@ -8,6 +8,7 @@ run in a subprocess with this venv's python and see the same variables. A block 
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from ..live import LiveServer
-from .guides import (ROOT, URL_LINE, URL_VARIABLE, BrowserStep, blocks, browser_step, expected_keys, guides,
+from .guides import (ROOT, STATUS_LINE, URL_LINE, URL_VARIABLE, BrowserStep, blocks, browser_step, expected_keys, guides,
                      last_json_object)
 
 pytestmark = pytest.mark.live
@@ -194,8 +195,14 @@ def test_guide(guide: Path, server: LiveServer, workdir: Path, request) -> None:
         context = (f"\n--- {block.where} ({block.lang}) ---\n{code}--- exit {result.returncode} ---\n"
                    f"{result.stdout[-4000:]}\n--- stderr ---\n{result.stderr[-4000:]}")
         assert result.returncode == 0, f"block failed{context}\n--- server log ---\n{server.log()[-3000:]}"
-        if block.expected is not None:
-            keys, exact = expected_keys(block.expected)
+        sample = block.expected
+        status = STATUS_LINE.match(sample or "")
+        if status:  # the status line, then the JSON body if the guide shows one
+            shown = re.search(r"^HTTP/[\d.]+ (\d{3})", result.stdout, re.M)
+            assert shown and shown.group(1) == status.group(1), f"the guide shows HTTP {status.group(1)}{context}"
+            sample = sample.split("\n\n", 1)[1] if "\n\n" in sample else None
+        if sample:
+            keys, exact = expected_keys(sample)
             if keys:
                 actual = last_json_object(result.stdout)
                 assert actual is not None, f"the guide shows a JSON answer, the block printed none{context}"
