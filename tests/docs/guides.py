@@ -44,7 +44,7 @@ class Block:
 
 def blocks(path: Path) -> list[Block]:
     lines = path.read_text().splitlines()
-    name = str(path.relative_to(DOCS))
+    name = str(path.relative_to(DOCS)) if path.is_relative_to(DOCS) else path.name
     found: list[Block] = []
     i = 0
     last_text = ""        # the last non-blank line outside a block
