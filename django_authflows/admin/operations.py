@@ -10,8 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _t, gettext_lazy as _
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from .. import devices, revocation
@@ -172,7 +171,8 @@ class IDTokenAdmin(RecordAdmin):
 class DeviceGrantAdmin(RecordAdmin):
     """Device authorizations; search also finds one by its user code (typed, never shown)."""
 
-    list_display = ("id", "application", "state", "user", "scope", CREATED, EXPIRES, date_column("decided", _("decided")))
+    list_display = ("id", "application", "state", "user", "scope", CREATED, EXPIRES,
+                    date_column("decided", _("decided")))
     list_filter = ("state", "application")
     fields = ("id", "application", "state", "user", "scope", "audience", "interval", "created", "expires",
               "decided", "last_polled")

@@ -94,7 +94,7 @@ def _body_token(request: HttpRequest) -> str | None:
         return None
     try:
         values = request.POST.getlist("access_token")
-    except Exception:  # a body Django cannot parse (too large, bad encoding): no token in it
+    except Exception:  # noqa: BLE001 (a body Django cannot parse, too large or badly encoded: no token in it)
         return None
     return values[0] if len(values) == 1 else ("" if values else None)
 
@@ -206,7 +206,7 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
     if early is not None:
         result = early
     else:
-        assert token is not None
+        assert token is not None  # noqa: S101 (for the type checker: extract_token gives a token or an error)
         expected = audience if audience is not None else authflows_settings.AUDIENCE
         issuer = _issuer(request)
         if expected is None:  # secure by default: never accept "any audience" (authflows.W006)

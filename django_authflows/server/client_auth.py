@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from django.http import JsonResponse
-from oauthlib.common import Request
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.common import Request
 
 from .. import audit, hashing, presets, registry
 from . import client_assertion, throttle

@@ -7,13 +7,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import BadRequest, RequestDataTooBig
-
 from django.http import HttpRequest
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
 from oauthlib.openid import Server
-from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
-from oauth2_provider.oauth2_backends import OAuthLibCore
 
 from ..conf import authflows_settings
 from ..issuer import ISSUER_HEADER, issuer_for
@@ -219,5 +218,12 @@ def reset_core(**kwargs: Any) -> None:
     _core = _authorization_core = None
 
 
-__all__ = ["AuthflowsOAuthLibCore", "AuthflowsServer", "AuthorizationCore", "BodyError", "get_authorization_core",
-           "get_core", "authflows_settings"]
+__all__ = [
+    "AuthflowsOAuthLibCore",
+    "AuthflowsServer",
+    "AuthorizationCore",
+    "BodyError",
+    "authflows_settings",
+    "get_authorization_core",
+    "get_core",
+]

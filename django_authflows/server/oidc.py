@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from oauthlib.common import Request
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.common import Request
 
 from ..conf import authflows_settings
 from .context import context_of

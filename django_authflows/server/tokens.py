@@ -7,9 +7,9 @@ from typing import Any
 from oauthlib.common import Request
 
 from ..conf import authflows_settings
+from ..issuer import ISSUER_HEADER
 from . import audience
 from .context import context_of
-from ..issuer import ISSUER_HEADER
 from .jwt import access_token_claims, sign
 from .oidc_request import USERINFO_CLAIMS, userinfo_claim_names
 

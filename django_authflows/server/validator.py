@@ -7,8 +7,8 @@ from django.db import IntegrityError
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
-from ..conf import authflows_settings
 from .. import presets, registry
+from ..conf import authflows_settings
 from . import audience, dpop
 from .client_auth import ClientAuthenticationMixin
 from .flows.authorization_code import record_issued

@@ -7,13 +7,13 @@ import uuid
 from typing import Any
 
 from django.utils import timezone
-from oauthlib.common import Request
-from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.models import get_grant_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749 import errors
 
-from ...conf import authflows_settings
 from ... import audit
+from ...conf import authflows_settings
 from ...lifecycle import user_is_active
 from ...revocation import revoke_access_tokens, revoke_family
 from .. import audience
@@ -142,5 +142,6 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
             expires=timezone.now() + datetime.timedelta(seconds=authflows_settings.lifetime("authorization_code")),
             redirect_uri=request.redirect_uri, scope=" ".join(request.scopes),
             code_challenge=request.code_challenge or "", code_challenge_method=request.code_challenge_method or "",
-            nonce=request.nonce or "", claims=json.dumps(claims), resource=list(getattr(request, "resource", None) or []),
+            nonce=request.nonce or "", claims=json.dumps(claims),
+            resource=list(getattr(request, "resource", None) or []),
         )

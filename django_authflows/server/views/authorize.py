@@ -11,28 +11,26 @@ from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauthlib.oauth2.rfc6749 import errors
 
+from ... import audit
 from ...conf import authflows_settings
 from ...dpop import is_thumbprint
 from ...issuer import issuer_for
 from ...models import Consent
-from ... import audit
-from .. import audience, client_auth, par
+from .. import audience, client_auth, logins, oidc_request, par
 from ..consent import record_consent
 from ..context import context
 from ..core import BodyError, form_pairs, get_authorization_core
 from ..flows.implicit import unsupported_response_type
 from ..limits import parameter_problem, query_problem
-from .. import oidc_request
 from ..oidc_request import LOGIN_STAMP, RequestParameterError
 from ..request_object import RequestObjectError, parameters as request_object_parameters
 from ..responses import RESPONSE_MODES, deliver, split_response
-from .. import logins
+from ..sensitive import keep_out_of_reports
 from ..session import current, logged_in_since, session_info
 from .frames import no_framing
-from ..sensitive import keep_out_of_reports
 
 SCOPE_LABELS = {
     "openid": "Know who you are",

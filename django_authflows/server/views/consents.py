@@ -51,7 +51,8 @@ class AuthorizedAppsView(LoginRequiredMixin, View):
         user = request.user
         consents = list(Consent.objects.filter(user=user).select_related("application").order_by("-updated"))
         # First-party applications skip the consent page, so live tokens name applications too.
-        holding = set(TokenFamily.objects.filter(user=user, revoked__isnull=True).values_list("application_id", flat=True))
+        holding = set(TokenFamily.objects.filter(user=user, revoked__isnull=True)
+                      .values_list("application_id", flat=True))
         holding |= set(get_access_token_model().objects.filter(user=user, expires__gt=timezone.now())
                        .exclude(application=None).values_list("application_id", flat=True))
         entries: dict[int, dict[str, Any]] = {}

@@ -1,8 +1,9 @@
 """Frame-busting for pages a person sees (RFC 6749 §10.13, clickjacking)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
 from django.http import HttpResponse
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauthlib.oauth2.rfc6749 import errors
 
 from ... import audit
 from ...issuer import issuer_for

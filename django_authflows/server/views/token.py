@@ -78,7 +78,9 @@ class TokenView(ClientEndpoint):
             _uri, headers, body, status = core.create_token_response(request)
         except ReusedWithinLeeway:
             earlier = refresh.successor(params.get("refresh_token", ""))
-            return json_response(earlier) if earlier is not None else json_error("invalid_grant", refresh.INVALID_REFRESH)
+            if earlier is None:
+                return json_error("invalid_grant", refresh.INVALID_REFRESH)
+            return json_response(earlier)
         if status == 401:  # oauthlib's invalid_client, answered as every client endpoint answers it
             response = client_auth.refusal(ctx)
         else:

@@ -10,16 +10,15 @@ from django.utils.decorators import method_decorator
 from django.utils.safestring import mark_safe
 from django.views import View
 
-from ....models import DeviceGrant
 from .... import audit, ratelimit, signals
-from ... import logins
-from ...session import session_info
-from ...views.frames import no_framing
-from ...views.authorize import SCOPE_LABELS
-from ... import audience
+from ....models import DeviceGrant
+from ... import audience, logins
 from ...consent import record_consent
-from .codes import display, normalise_user_code
 from ...sensitive import keep_out_of_reports
+from ...session import session_info
+from ...views.authorize import SCOPE_LABELS
+from ...views.frames import no_framing
+from .codes import display, normalise_user_code
 
 LIMIT = "activate"
 
@@ -119,7 +118,8 @@ class ActivateView(LoginRequiredMixin, View):
             ratelimit.reset(LIMIT, key)
         return self.done(request, "approved" if approve else "denied")
 
-    def done(self, request: HttpRequest, outcome: str, status: int = 200, retry_after: int | None = None) -> HttpResponse:
+    def done(self, request: HttpRequest, outcome: str, status: int = 200,
+             retry_after: int | None = None) -> HttpResponse:
         response = TemplateResponse(request, self.done_template_name,
                                     {"outcome": outcome, "retry_after": retry_after}, status=status)
         if retry_after:
