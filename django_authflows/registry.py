@@ -78,7 +78,7 @@ class Registry:
         now = time.monotonic()
         entry = self._entries.get(key, _MISSING)
         if entry is not _MISSING and entry[0] > now:  # type: ignore[index]
-            generation = self._current_generation()
+            generation: str | None = self._current_generation()
             if generation == self._generation:
                 return entry[1]  # type: ignore[index]
             with self._lock:

@@ -215,7 +215,7 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
             result = _fail("This API has no issuer configured (AUTHFLOWS['ISSUER']).")
         else:
             result = verify_jwt(token, issuer=issuer, audience=expected)
-    if result.valid and authflows_settings.CHECK_REVOCATION and is_denied(token):
+    if result.valid and authflows_settings.CHECK_REVOCATION and token is not None and is_denied(token):
         result = _fail("The access token has been revoked.")
     if result.token_sent:
         result = bind_to_proof(request, token, result, dpop_scheme=scheme_of(request) == "DPoP")

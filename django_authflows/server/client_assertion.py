@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.cache import cache
 
@@ -45,7 +45,7 @@ def unverified_subject(assertion: str) -> str | None:
     return sub if isinstance(sub, str) and sub else None
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

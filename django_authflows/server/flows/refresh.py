@@ -61,7 +61,7 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         check_bound(family.dpop_jkt, request, "refresh token")  # RFC 9449 §5, before the token is spent
         request.user = rt.user
         request.refresh_token = refresh_token
-        request.refresh_token_instance = rt
+        request.refresh_token_instance = rt  # type: ignore[attr-defined]  # DOT's attribute, read below
         ctx = context_of(request)
         ctx.session, ctx.family = family.session, family
         try:
@@ -85,14 +85,14 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         """Rotation claims the token with a conditional UPDATE once the request is known to be good (so a
         refused refresh does not spend it): of any number of parallel refreshes, one wins; the others are
         replays of a rotated token."""
-        rt = request.refresh_token_instance
+        rt: Any = request.refresh_token_instance
         now = timezone.now()
         if not type(rt).objects.filter(pk=rt.pk, revoked__isnull=True).update(revoked=now, updated=now):
             rt.revoked = now
             self._reused(rt, now, request)
 
     def get_original_scopes(self, refresh_token: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
-        rt = request.refresh_token_instance
+        rt: Any = request.refresh_token_instance
         if rt.access_token is not None:
             return rt.access_token.scope.split()
         family = context_of(request).family

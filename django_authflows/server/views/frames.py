@@ -5,14 +5,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 
 CSP = "frame-ancestors 'none'"
 
 
-def no_framing(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def no_framing(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(*args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(*args, **kwargs)
         response["X-Frame-Options"] = "DENY"
         response["Content-Security-Policy"] = CSP

@@ -62,5 +62,6 @@ class PushedAuthorizationView(ClientEndpoint):
             err = exc.oauthlib_error
             return json_error(err.error, err.description or "The authorization request is not valid.")
         except errors.OAuth2Error as exc:
-            return json_error(exc.error, exc.description or "The authorization request is not valid.")
+            return json_error(exc.error or "invalid_request",
+                              exc.description or "The authorization request is not valid.")
         return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -27,7 +28,7 @@ def log_token_response(request: HttpRequest, params: dict[str, str], status: int
         data = json.loads(body) if body else {}
     except ValueError:
         data = {}
-    fields = {"client_id": client_auth.credentials(context(request, params)).client_id[:100] or None,
+    fields: dict[str, Any] = {"client_id": client_auth.credentials(context(request, params)).client_id[:100] or None,
               "grant_type": str(params.get("grant_type", ""))[:80] or None, "status": status,
               "ip": request.META.get("REMOTE_ADDR")}
     if status == 200:
