@@ -93,7 +93,8 @@ class AuthflowsValidator(
     def validate_redirect_uri(self, client_id: str, redirect_uri: str, request: Request,
                               *args: Any, **kwargs: Any) -> bool:
         """Exact match (RFC 9700 §4.1.3); for a registered loopback URI any port (RFC 8252 §7.3)."""
-        return bool(request.client.redirect_uri_allowed(redirect_uri))  # type: ignore[union-attr]  # DOT set it
+        # validate_client_id set request.client before oauthlib asks this
+        return request.client.redirect_uri_allowed(redirect_uri)  # type: ignore[union-attr]
 
     def _check_and_set_request_resource(self, request: Request) -> None:
         """DOT records ``resource`` on tokens (RFC 8707): ours is the audience already resolved."""
