@@ -8,7 +8,7 @@ BASE   := http://$(HOST):$(PORT)
 DEMO_DB ?= $(CURDIR)/demo.sqlite3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test docs matrix lint-imports install install-test chromium node wrk bench clean
+.PHONY: demo test docs matrix lint lint-imports format install install-test chromium node wrk bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,7 +63,18 @@ lint-imports: install-test
 docs: install-test
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
-test: install-test chromium node lint-imports docs
+# ruff (lint and format check) and mypy on django_authflows, as configured in pyproject.toml; `make test` runs it.
+lint: install-test
+	$(BIN)/ruff check django_authflows
+	$(BIN)/ruff format --check django_authflows
+	$(BIN)/mypy
+
+# Rewrites django_authflows in place: the formatter, then ruff's safe fixes (import order and the like).
+format: install-test
+	$(BIN)/ruff format django_authflows
+	$(BIN)/ruff check --fix django_authflows
+
+test: install-test chromium node lint-imports lint docs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@# The database-facing suites again on PostgreSQL (127.0.0.1:5432, as CI runs it).
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
@@ -82,4 +93,4 @@ bench: $(BIN)/python wrk
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .nox dist build site .demo-base-url demo.sqlite3* db.sqlite3* tests/artifacts .pytest_cache
+	rm -rf $(VENV) .nox dist build site .demo-base-url demo.sqlite3* db.sqlite3* tests/artifacts .pytest_cache .mypy_cache .ruff_cache

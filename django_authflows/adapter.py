@@ -21,15 +21,16 @@ class DefaultAdapter:
             claims["name"] = full_name or user.get_username()
             claims["nickname"] = user.get_username()
             claims["preferred_username"] = user.get_username()
-            if getattr(user, "first_name", ""):
-                claims["given_name"] = user.first_name
-            if getattr(user, "last_name", ""):
-                claims["family_name"] = user.last_name
+            if given_name := getattr(user, "first_name", ""):
+                claims["given_name"] = given_name
+            if family_name := getattr(user, "last_name", ""):
+                claims["family_name"] = family_name
             updated = getattr(user, "last_login", None) or getattr(user, "date_joined", None)
             if updated:
                 claims["updated_at"] = int(updated.timestamp())
-        if "email" in scopes and getattr(user, "email", ""):
-            claims["email"] = user.email
+        email = getattr(user, "email", "") if "email" in scopes else ""
+        if email:
+            claims["email"] = email
             claims["email_verified"] = False
         return claims
 

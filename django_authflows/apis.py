@@ -1,12 +1,13 @@
 """APIs and client grants: the service layer the admin and the CLI share."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .models import Api, Application, ClientGrant
 
 
-def parse_scopes(values: list[str] | str) -> list[dict[str, str]]:
+def parse_scopes(values: Sequence[str] | str) -> list[dict[str, str]]:
     """``read:messages,write:messages`` or ``read:messages=Read your messages`` -> permission dicts."""
     if isinstance(values, str):
         values = values.split(",")
@@ -33,7 +34,7 @@ def check_identifier(identifier: str) -> str:
     return identifier
 
 
-def create_api(*, name: str, identifier: str, scopes: list[str] | str = (), token_lifetime: int | None = None,
+def create_api(*, name: str, identifier: str, scopes: Sequence[str] | str = (), token_lifetime: int | None = None,
                signing_alg: str = "RS256", allow_offline_access: bool = True) -> Api:
     identifier = check_identifier(identifier)
     if signing_alg not in {"RS256", "ES256", "EdDSA"}:
@@ -43,7 +44,7 @@ def create_api(*, name: str, identifier: str, scopes: list[str] | str = (), toke
                               allow_offline_access=allow_offline_access)
 
 
-def update_api(api: Api, *, name: str, scopes: list[str] | str = (), token_lifetime: int | None = None,
+def update_api(api: Api, *, name: str, scopes: Sequence[str] | str = (), token_lifetime: int | None = None,
                signing_alg: str = "RS256", allow_offline_access: bool = True) -> Api:
     """Change an API; its identifier stays (tokens carry it as ``aud``). A permission removed from the
     API is removed from the client grants that held it, so no client keeps a scope the API lost."""

@@ -2,6 +2,7 @@
 the rules of :mod:`django_authflows.presets` (RFC 6749 §2: client types and registration)."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from . import client_jwks, hashing, presets
@@ -22,7 +23,7 @@ def _keys(app_type: str, auth_method: str | None, jwks: Any, jwks_uri: str) -> t
 
 
 def create_application(app_type: str, *, name: str, grants: list[str] | None = None,
-                       callbacks: list[str] = (), origins: list[str] = (), logout_urls: list[str] = (),
+                       callbacks: Sequence[str] = (), origins: Sequence[str] = (), logout_urls: Sequence[str] = (),
                        first_party: bool = True, user: object = None, require_dpop: bool = False,
                        backchannel_logout_uri: str = "",
                        backchannel_logout_session_required: bool = False,
@@ -66,8 +67,8 @@ def rotate_secret(app: Application) -> str:
     return secret
 
 
-def update_application(app: Application, *, name: str, grants: list[str], callbacks: list[str] = (),
-                       origins: list[str] = (), logout_urls: list[str] = (), first_party: bool = True,
+def update_application(app: Application, *, name: str, grants: list[str], callbacks: Sequence[str] = (),
+                       origins: Sequence[str] = (), logout_urls: Sequence[str] = (), first_party: bool = True,
                        can_introspect: bool = False, require_dpop: bool | None = None,
                        backchannel_logout_uri: str | None = None,
                        backchannel_logout_session_required: bool | None = None,

@@ -22,7 +22,7 @@ class AuthflowsConfig(AppConfig):
         cors.connect()
         session.connect()
         lifecycle.connect()
-        if self.apps.is_installed("django.contrib.admin"):
+        if self.apps is not None and self.apps.is_installed("django.contrib.admin"):
             signals.connect_admin_audit()
 
         # oauthlib logs issued tokens and codes at DEBUG ("Issuing token to client id ..., {'access_token':

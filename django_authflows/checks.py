@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Error, Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register  # noqa: A004 (django.core.checks' name)
 
 from .conf import authflows_settings
 from .recommended import APPLICATION_MODEL
@@ -132,7 +132,8 @@ _AUTH_MW = "django.contrib.auth.middleware.AuthenticationMiddleware"
 @register(Tags.security)
 def check_middleware_order(app_configs: Any, **kwargs: Any) -> list[Error]:
     middleware = list(getattr(settings, "MIDDLEWARE", []) or [])
-    if _BEARER_MW in middleware and _AUTH_MW in middleware and middleware.index(_BEARER_MW) < middleware.index(_AUTH_MW):
+    if (_BEARER_MW in middleware and _AUTH_MW in middleware
+            and middleware.index(_BEARER_MW) < middleware.index(_AUTH_MW)):
         return [E004]
     return []
 

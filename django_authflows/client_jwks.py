@@ -37,7 +37,7 @@ def parse_public_jwks(value: str | dict[str, Any]) -> dict[str, Any]:
         raise ValueError("The key set has no keys.")
     if len(keys) > MAX_KEYS:
         raise ValueError(f"At most {MAX_KEYS} keys.")
-    kids: set[str] = set()
+    kids: set[str | None] = set()
     for key in keys:
         if not isinstance(key, dict):
             raise ValueError("Each key must be a JSON object.")

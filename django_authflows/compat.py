@@ -69,6 +69,6 @@ HOOKS: tuple[Hook, ...] = (
 # Django 5.2 the ``django-tasks`` backport, the same API. Either runs with django-tasks-db's database backend
 # (``django_tasks_db.DatabaseBackend``) and its worker, ``manage.py db_worker``.
 try:
-    from django.tasks import task  # type: ignore[import-not-found,unused-ignore]
+    from django.tasks import task as task  # type: ignore[import-not-found,unused-ignore]
 except ImportError:  # Django 5.2
-    from django_tasks import task  # type: ignore[no-redef,unused-ignore]
+    from django_tasks import task as task  # type: ignore[no-redef,unused-ignore]

@@ -3,8 +3,12 @@ PKCE, URL rules). No models here: :mod:`django_authflows.applications` creates a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 AUTHORIZATION_CODE = "authorization_code"
 IMPLICIT = "implicit"
@@ -50,7 +54,7 @@ class Preset:
     """What an application type means: client type, grants, token endpoint auth method, PKCE rule."""
 
     app_type: str
-    label: str
+    label: str | StrPromise
     confidential: bool
     default_grants: tuple[str, ...]
     allowed_grants: tuple[str, ...]

@@ -8,6 +8,7 @@ Redis is used as it is: configure it not to evict these keys (``noeviction``, or
 room to spare)."""
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import time
@@ -70,7 +71,7 @@ def clear() -> None:
 
 
 def _key(name: str, key: str) -> str:
-    return "authflows:rl:%s:%s" % (name, hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32])
+    return f"authflows:rl:{name}:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()[:32]}"
 
 
 def peek_many(checks: list[tuple[str, str]]) -> list[Limit]:
@@ -78,7 +79,7 @@ def peek_many(checks: list[tuple[str, str]]) -> list[Limit]:
     keys = [_key(name, key) for name, key in checks]
     values = store().get_many(keys + [k + ":t" for k in keys]) if keys else {}
     out = []
-    for (name, _key_), cache_key in zip(checks, keys):
+    for (name, _), cache_key in zip(checks, keys, strict=True):
         limit, window = authflows_settings.RATE_LIMITS[name]
         stored = values.get(cache_key + ":t")
         out.append(Limit(int(values.get(cache_key) or 0), int(limit), int(window), cache_key,
@@ -111,10 +112,8 @@ def hit(name: str, key: str) -> Limit:
 
 def give_back(name: str, key: str) -> None:
     """Undo one hit (an attempt that turned out to be legitimate)."""
-    try:
+    with contextlib.suppress(ValueError):  # the window ended in between
         store().decr(_key(name, key))
-    except ValueError:  # the window ended in between
-        pass
 
 
 def reset(name: str, key: str) -> None:

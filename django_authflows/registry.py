@@ -24,8 +24,8 @@ import hashlib
 import threading
 import time
 import uuid
-from functools import lru_cache
 from collections import OrderedDict
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -78,7 +78,7 @@ class Registry:
         now = time.monotonic()
         entry = self._entries.get(key, _MISSING)
         if entry is not _MISSING and entry[0] > now:  # type: ignore[index]
-            generation = self._current_generation()
+            generation: str | None = self._current_generation()
             if generation == self._generation:
                 return entry[1]  # type: ignore[index]
             with self._lock:
@@ -149,7 +149,7 @@ def read_generation() -> str:
     """The current generation: one indexed read of one row, or one cache read."""
     if in_database():
         with connection.cursor() as cursor:  # raw SQL: this runs on every request that uses a kept copy
-            cursor.execute(f"SELECT value FROM {_generation_table()} WHERE id = %s", [_GENERATION_PK])
+            cursor.execute(f"SELECT value FROM {_generation_table()} WHERE id = %s", [_GENERATION_PK])  # noqa: S608
             row = cursor.fetchone()
         return row[0] if row else ""
     generation = cache.get(GENERATION_KEY)

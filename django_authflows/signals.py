@@ -26,7 +26,8 @@ def _admin_action_logged(sender: object, instance: object, created: bool, **kwar
     if created:
         audit.event("admin_action", user_id=getattr(instance, "user_id", None),
                     action={1: "add", 2: "change", 3: "delete"}.get(getattr(instance, "action_flag", 0), "other"),
-                    model=str(getattr(instance, "content_type", "") or ""), object_id=getattr(instance, "object_id", None),
+                    model=str(getattr(instance, "content_type", "") or ""),
+                    object_id=getattr(instance, "object_id", None),
                     message=str(getattr(instance, "get_change_message", lambda: "")())[:200] or None)
 
 

@@ -12,12 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext as _t
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _t, gettext_lazy as _
 
-from .. import apis as api_service
-from .. import applications as app_service
-from .. import presets
+from .. import apis as api_service, applications as app_service, presets
 from ..models import Application
 from . import forms
 from .confirm import confirm, confirmed
@@ -69,11 +66,11 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     # -- pages -----------------------------------------------------------------------------------
     def get_urls(self) -> list[Any]:
-        info = self.opts.app_label, self.opts.model_name
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view
         return [
-            path("<path:object_id>/rotate-secret/", wrap(self.rotate_secret_view), name="%s_%s_rotate_secret" % info),
-            path("<path:object_id>/secret/", wrap(self.secret_view), name="%s_%s_secret" % info),
+            path("<path:object_id>/rotate-secret/", wrap(self.rotate_secret_view), name=f"{info}_rotate_secret"),
+            path("<path:object_id>/secret/", wrap(self.secret_view), name=f"{info}_secret"),
             *super().get_urls(),
         ]
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
 from django.contrib.admin import helpers
@@ -10,6 +10,9 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 TEMPLATE = "admin/authflows/confirm.html"
 
@@ -21,7 +24,7 @@ def confirmed(request: HttpRequest) -> bool:
 
 def confirm(modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str, question: str,
             objects: Iterable[Any], consequences: Iterable[str] = (), action: str | None = None,
-            submit: str = _("Yes, I’m sure"), cancel_url: str | None = None,
+            submit: str | StrPromise = _("Yes, I’m sure"), cancel_url: str | None = None,
             describe: Callable[[Any], str] = str) -> TemplateResponse:
     """Render the confirmation page. With ``action`` it posts back to the changelist as an admin action
     (the selected ids ride along, as on Django's "delete selected" page); without, to the same URL.

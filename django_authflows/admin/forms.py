@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -43,7 +43,7 @@ class LinesField(forms.CharField):
     def prepare_value(self, value: Any) -> Any:
         return "\n".join(value) if isinstance(value, (list, tuple)) else value
 
-    def clean(self, value: Any) -> list[str]:  # type: ignore[override]
+    def clean(self, value: Any) -> list[str]:
         text = super().clean(value) or ""
         out: list[str] = []
         errors: list[ValidationError] = []
@@ -94,12 +94,13 @@ class ApplicationFormBase(forms.ModelForm):
         preset = presets.get_preset(self.app_type)
         if "name" in self.fields:
             self.fields["name"].required = True
-        self.fields["grants"].choices = [(g, presets.GRANT_LABELS[g]) for g in preset.allowed_grants]
+        grants = cast(forms.MultipleChoiceField, self.fields["grants"])
+        grants.choices = [(g, presets.GRANT_LABELS[g]) for g in preset.allowed_grants]
         self.fields["grants"].help_text = _("A %(type)s may use these grants.") % {"type": preset.label}
         self.fields["grants"].initial = list(preset.default_grants)
         url_help = NATIVE_URL_HELP if self.app_type == presets.NATIVE else URL_HELP
         for name, kind in (("callbacks", "Callback URL"), ("logout_urls", "Logout URL")):
-            self.fields[name].check = self._url_check(kind)
+            cast(LinesField, self.fields[name]).check = self._url_check(kind)
         self.fields["callbacks"].help_text = url_help
         if self.app_type == presets.M2M:  # no browser, so no callbacks, origins or logout URLs
             for name in ("callbacks", "origins", "logout_urls"):
@@ -114,7 +115,7 @@ class ApplicationFormBase(forms.ModelForm):
         try:
             self.instance.clean_fields(exclude={f.name for f in opts.model._meta.fields} - set(self.fields))
         except ValidationError as exc:
-            self._update_errors(exc)
+            self._update_errors(exc)  # type: ignore[attr-defined]  # ModelForm's own _post_clean calls it
 
     def _url_check(self, kind: str) -> Callable[[str], str]:
         return lambda url: presets.validate_url(url, kind=kind, app_type=self.app_type)
@@ -128,7 +129,7 @@ class ApplicationFormBase(forms.ModelForm):
         return grants
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # Django's clean() returns cleaned_data
         if "grants" in data and "callbacks" in data:
             try:
                 presets.check_callbacks(data["grants"], data["callbacks"])
@@ -161,7 +162,7 @@ class ApplicationCreateForm(ApplicationFormBase):
         if self.app_type != presets.M2M:
             del self.fields["api"], self.fields["api_scopes"]
             return
-        self.fields["api_scopes"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["api_scopes"]).choices = [
             (api.name, [(f"{api.pk} {p['value']}", p["value"] if p.get("description") in (None, "", p["value"])
                          else f"{p['value']} ({p['description']})") for p in api.scopes])
             for api in Api.objects.order_by("name") if api.scopes]
@@ -325,12 +326,12 @@ class ClientGrantForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         permissions = self.api.scopes if self.api is not None else []
-        self.fields["scopes"].choices = [
+        cast(forms.MultipleChoiceField, self.fields["scopes"]).choices = [
             (p["value"], p["value"] if p.get("description") in (None, "", p["value"])
              else f"{p['value']} ({p['description']})") for p in permissions]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}  # Django's clean() returns cleaned_data
         app = data.get("application")
         if app is not None and self.api is not None and not self.cleaned_data.get("DELETE"):
             try:

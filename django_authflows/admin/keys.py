@@ -9,8 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django.utils.translation import gettext as _t
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _t, gettext_lazy as _
 
 from ..conf import authflows_settings
 from ..models import SigningKey
@@ -63,8 +62,8 @@ class SigningKeyAdmin(admin.ModelAdmin):
 
     # -- rotation --------------------------------------------------------------------------------
     def get_urls(self) -> list[Any]:
-        info = self.opts.app_label, self.opts.model_name
-        return [path("rotate/", self.admin_site.admin_view(self.rotate_view), name="%s_%s_rotate" % info),
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [path("rotate/", self.admin_site.admin_view(self.rotate_view), name=f"{info}_rotate"),
                 *super().get_urls()]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:

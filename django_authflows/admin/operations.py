@@ -2,7 +2,7 @@
 revocation actions. No page shows a token, code, secret or hash: those fields are never listed."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import oauth2_provider.admin  # noqa: F401  (DOT registers first, whatever the INSTALLED_APPS order)
 from django.contrib import admin, messages
@@ -10,14 +10,14 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.utils.translation import gettext as _t
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _t, gettext_lazy as _
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from .. import devices, revocation
 from ..models import Consent, DeviceGrant
+from ..server.flows.authorization_code import REDEEMED
 from ..server.flows.device.codes import normalise_user_code
-from .columns import CREATED, EXPIRES, REDEEMED, code_expiry, date_column, short
+from .columns import CREATED, EXPIRES, code_expiry, date_column, short
 from .confirm import confirm, confirmed
 
 #: Never a field of any page here.
@@ -37,9 +37,9 @@ class RecordAdmin(admin.ModelAdmin):
     """Records the flows create: listed and viewed, never added or edited by hand. Actions need the
     change or delete permission; each record's own page is read-only."""
 
-    list_select_related = ("application", "user")
+    list_select_related: ClassVar[tuple[str, ...]] = ("application", "user")
     search_fields = APP_SEARCH + USER_SEARCH
-    exclude = SECRET_FIELDS
+    exclude: ClassVar[tuple[str, ...]] = SECRET_FIELDS
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.fields or ()
@@ -172,7 +172,8 @@ class IDTokenAdmin(RecordAdmin):
 class DeviceGrantAdmin(RecordAdmin):
     """Device authorizations; search also finds one by its user code (typed, never shown)."""
 
-    list_display = ("id", "application", "state", "user", "scope", CREATED, EXPIRES, date_column("decided", _("decided")))
+    list_display = ("id", "application", "state", "user", "scope", CREATED, EXPIRES,
+                    date_column("decided", _("decided")))
     list_filter = ("state", "application")
     fields = ("id", "application", "state", "user", "scope", "audience", "interval", "created", "expires",
               "decided", "last_polled")

@@ -17,8 +17,8 @@ DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
 def _post(url: str, data: dict[str, str], headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
     body = urllib.parse.urlencode({k: v for k, v in data.items() if v}).encode()
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/x-www-form-urlencoded",
-                                                              "Accept": "application/json", **(headers or {})})
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json", **(headers or {})}
+    request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310 (a URL the operator gave)
     try:
         with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 (a URL the operator gave)
             return response.status, json.loads(response.read())
@@ -39,7 +39,7 @@ def unreachable(url: str, exc: BaseException) -> RuntimeError:
 
 
 def call_api(url: str, access_token: str) -> tuple[int, Any]:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {access_token}"})
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {access_token}"})  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310
             return response.status, json.loads(response.read())
@@ -90,7 +90,7 @@ def _qr_lines(qr: segno.QRCode) -> list[str]:
     if len(matrix) % 2:
         matrix.append([0] * len(matrix[0]))
     chars = {(1, 1): " ", (1, 0): "▄", (0, 1): "▀", (0, 0): "█"}
-    return ["".join(chars[(top, bottom)] for top, bottom in zip(matrix[i], matrix[i + 1]))
+    return ["".join(chars[(top, bottom)] for top, bottom in zip(matrix[i], matrix[i + 1], strict=True))
             for i in range(0, len(matrix), 2)]
 
 

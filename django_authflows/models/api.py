@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from django.db import models
-from oauth2_provider.settings import oauth2_settings
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider.settings import oauth2_settings
 
 SIGNING_ALGS = [("RS256", "RS256"), ("ES256", "ES256"), ("EdDSA", "EdDSA")]
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from oauth2_provider.settings import oauth2_settings
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider.settings import oauth2_settings
 
 
 class Consent(models.Model):
@@ -22,6 +22,9 @@ class Consent(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "application", "audience"],
                                                name="authflows_one_consent_per_audience")]
         verbose_name = _("consent")
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.application} ({self.audience or 'default audience'})"
 
     def covers(self, scopes: set[str]) -> bool:
         return scopes <= set(self.scopes)

@@ -1,6 +1,8 @@
 """Signing keys: next, active and retired, private keys encrypted at rest."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,7 +37,7 @@ class SigningKey(models.Model):
         from django.db.models import Q
         from django.utils import timezone
 
-        horizon = timezone.now() - timezone.timedelta(seconds=longest_token_lifetime())
+        horizon = timezone.now() - timedelta(seconds=longest_token_lifetime())
         return cls.objects.filter(~Q(state=cls.RETIRED) | Q(retired__gte=horizon))
 
 

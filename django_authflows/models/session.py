@@ -45,6 +45,9 @@ class SessionApplication(models.Model):
         constraints = [models.UniqueConstraint(fields=["session", "application"],
                                                name="authflows_one_row_per_session_application")]
 
+    def __str__(self) -> str:
+        return f"{self.session} -> {self.application}"
+
 
 class BackchannelDelivery(models.Model):
     """One logout token to POST to one application's ``backchannel_logout_uri``, retried by the worker."""

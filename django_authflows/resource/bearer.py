@@ -94,7 +94,7 @@ def _body_token(request: HttpRequest) -> str | None:
         return None
     try:
         values = request.POST.getlist("access_token")
-    except Exception:  # a body Django cannot parse (too large, bad encoding): no token in it
+    except Exception:  # noqa: BLE001 (a body Django cannot parse, too large or badly encoded: no token in it)
         return None
     return values[0] if len(values) == 1 else ("" if values else None)
 
@@ -206,7 +206,7 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
     if early is not None:
         result = early
     else:
-        assert token is not None
+        assert token is not None  # noqa: S101 (for the type checker: extract_token gives a token or an error)
         expected = audience if audience is not None else authflows_settings.AUDIENCE
         issuer = _issuer(request)
         if expected is None:  # secure by default: never accept "any audience" (authflows.W006)
@@ -215,7 +215,7 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
             result = _fail("This API has no issuer configured (AUTHFLOWS['ISSUER']).")
         else:
             result = verify_jwt(token, issuer=issuer, audience=expected)
-    if result.valid and authflows_settings.CHECK_REVOCATION and is_denied(token):
+    if result.valid and authflows_settings.CHECK_REVOCATION and token is not None and is_denied(token):
         result = _fail("The access token has been revoked.")
     if result.token_sent:
         result = bind_to_proof(request, token, result, dpop_scheme=scheme_of(request) == "DPoP")

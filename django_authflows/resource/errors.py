@@ -1,4 +1,5 @@
-"""RFC 6750 §3 and RFC 9449 §7.1 error responses: 401 ``invalid_token`` / 403 ``insufficient_scope`` with a challenge."""
+"""RFC 6750 §3 and RFC 9449 §7.1 error responses: 401 ``invalid_token`` / 403 ``insufficient_scope``, with a
+challenge."""
 from __future__ import annotations
 
 from collections.abc import Iterable

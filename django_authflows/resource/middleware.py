@@ -32,7 +32,7 @@ class BearerTokenMiddleware:
             markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
-        if iscoroutinefunction(self):
+        if iscoroutinefunction(self.get_response):  # then __init__ marked this middleware a coroutine function
             return self.__acall__(request)
         request.bearer = SimpleLazyObject(lambda: authenticate_bearer(request))  # type: ignore[attr-defined]
         request.token = SimpleLazyObject(lambda: _principal(request))  # type: ignore[attr-defined]
@@ -46,4 +46,4 @@ class BearerTokenMiddleware:
         else:
             request.bearer = authenticate_bearer(request)  # type: ignore[attr-defined]
             request.token = None  # type: ignore[attr-defined]
-        return await self.get_response(request)  # type: ignore[misc]
+        return await self.get_response(request)

@@ -14,7 +14,8 @@ from .context import context_of
 
 #: OpenID Connect scopes: granted on top of an API's permissions, never part of them.
 OIDC_SCOPES = frozenset({"openid", "profile", "email", "offline_access"})
-IDENTIFIER_MAX_LENGTH = Api._meta.get_field("identifier").max_length
+# a CharField, so an int (django-stubs types get_field() as any field or relation)
+IDENTIFIER_MAX_LENGTH: int = Api._meta.get_field("identifier").max_length  # type: ignore[union-attr,assignment]
 
 
 class AudienceError(Exception):

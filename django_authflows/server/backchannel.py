@@ -54,8 +54,10 @@ _opener = urllib.request.build_opener(_NoRedirects)
 def post(uri: str, token: str, timeout: float) -> tuple[int | None, str]:
     """§2.5: ``logout_token`` in an application/x-www-form-urlencoded POST. Returns (status, error)."""
     body = urllib.parse.urlencode({"logout_token": token}).encode()
-    request = urllib.request.Request(uri, data=body, method="POST", headers={
-        "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "django-authflows back-channel logout"})
+    headers = {"Content-Type": "application/x-www-form-urlencoded",
+               "User-Agent": "django-authflows back-channel logout"}
+    # validate_backchannel_uri lets only http(s) URLs be registered
+    request = urllib.request.Request(uri, data=body, method="POST", headers=headers)  # noqa: S310
     try:
         with _opener.open(request, timeout=timeout) as response:
             return response.status, ""
@@ -117,7 +119,8 @@ def enqueue(delivery: BackchannelDelivery, run_after: datetime.datetime | None =
     transaction.on_commit(send)
 
 
-def schedule(*, application: Any, issuer: str, subject: str, sid: str, session: Any = None) -> BackchannelDelivery | None:
+def schedule(*, application: Any, issuer: str, subject: str, sid: str,
+             session: Any = None) -> BackchannelDelivery | None:
     """Record and enqueue one logout token for ``application``, when it registered a logout URI."""
     if not application.backchannel_logout_uri:
         return None

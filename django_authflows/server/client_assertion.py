@@ -1,9 +1,10 @@
-"""private_key_jwt: the client assertion's claims (RFC 7523 §3, RFC 7521 §4.2, OIDC Core §9), checked once its signature is."""
+"""private_key_jwt: the client assertion's claims (RFC 7523 §3, RFC 7521 §4.2, OIDC Core §9), checked once its
+signature is."""
 from __future__ import annotations
 
 import hashlib
 import time
-from typing import Any
+from typing import Any, TypeGuard
 
 from django.core.cache import cache
 
@@ -44,7 +45,7 @@ def unverified_subject(assertion: str) -> str | None:
     return sub if isinstance(sub, str) and sub else None
 
 
-def _number(value: Any) -> bool:
+def _number(value: Any) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from django.http import JsonResponse
-from oauthlib.common import Request
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.common import Request
 
 from .. import audit, hashing, presets, registry
 from . import client_assertion, throttle
@@ -163,9 +163,9 @@ def _verify(ctx: RequestContext, creds: Credentials) -> ClientAuthentication:
         return ClientAuthentication(creds, client=app) if reason is None else _fail(ctx, creds, app, reason)
     confidential = (app is not None and app.client_type == "confidential"
                     and app.auth_method != PRIVATE_KEY_JWT)  # a client with keys has no secret to try
-    ok, upgrade = hashing.verify_client_secret(creds.secret or "", (app.client_secret if confidential else "")
-                                               or _DUMMY_HASH)
-    if not (ok and confidential and creds.secret):
+    stored = app.client_secret if app is not None and confidential else ""
+    ok, upgrade = hashing.verify_client_secret(creds.secret or "", stored or _DUMMY_HASH)
+    if app is None or not (ok and confidential and creds.secret):
         return _fail(ctx, creds, app, "unknown_client" if app is None else "wrong_secret")
     if upgrade:  # a DOT-era PBKDF2 hash: store the fast keyed hash (see hashing)
         app.client_secret = hashing.hash_client_secret(creds.secret)

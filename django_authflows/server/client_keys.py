@@ -1,4 +1,5 @@
-"""An application's public keys at the server (RFC 7591 §2 ``jwks`` / ``jwks_uri``) and compact JWS checked with them (RFC 7515, RFC 8725 §3.1).
+"""An application's public keys at the server (RFC 7591 §2 ``jwks`` / ``jwks_uri``) and compact JWS checked with
+them (RFC 7515, RFC 8725 §3.1).
 
 Used for private_key_jwt assertions (RFC 7523 §2.2) and signed request objects (RFC 9101 §6.2). Only asymmetric
 algorithms are accepted; ``none`` and HS* never, whatever the header says, and the key's type must fit the alg."""
@@ -67,8 +68,9 @@ def _fetch(url: str) -> dict[str, Any]:
             return None
 
     opener = urllib.request.build_opener(_NoRedirect)
-    request = urllib.request.Request(url, headers={"Accept": "application/jwk-set+json, application/json"})
-    with opener.open(request, timeout=FETCH_TIMEOUT) as response:  # noqa: S310 (registered, validated URL)
+    accept = {"Accept": "application/jwk-set+json, application/json"}
+    request = urllib.request.Request(url, headers=accept)  # noqa: S310 (validate_jwks_uri: http(s) only)
+    with opener.open(request, timeout=FETCH_TIMEOUT) as response:
         if response.status != 200:
             raise ValueError(f"HTTP {response.status}")
         body = response.read(client_jwks.MAX_JWKS_BYTES + 1)

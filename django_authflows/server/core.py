@@ -7,13 +7,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from django.core.exceptions import BadRequest, RequestDataTooBig
-
 from django.http import HttpRequest
+from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauth2_provider.oauth2_backends import OAuthLibCore
 from oauthlib.oauth2.rfc6749 import errors
 from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
 from oauthlib.openid import Server
-from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
-from oauth2_provider.oauth2_backends import OAuthLibCore
 
 from ..conf import authflows_settings
 from ..issuer import ISSUER_HEADER, issuer_for
@@ -44,7 +43,7 @@ class AuthflowsServer(Server):
         )
         s256_only = {"S256": code_challenge_method_s256}
         for grant in (self.auth_grant, self.openid_connect_auth.proxy_target):
-            grant._code_challenge_methods = s256_only
+            grant._code_challenge_methods = s256_only  # type: ignore[attr-defined]  # oauthlib's private table
         del self.grant_types["password"]
         for response_type in ("code token", "code id_token", "code id_token token", "none"):
             del self.response_types[response_type]
@@ -108,7 +107,7 @@ def form_pairs(request: HttpRequest) -> list[tuple[str, str]]:
             return [(k, v) for k, values in request.POST.lists() for v in values]
         except Exception as exc:  # Django raises several types for a body it cannot parse
             raise BodyError("The request body cannot be parsed as a form.") from exc
-    charset = request.content_params.get("charset", "utf-8")
+    charset = (request.content_params or {}).get("charset", "utf-8")
     try:
         codecs.lookup(charset)
         body = request.body
@@ -219,5 +218,12 @@ def reset_core(**kwargs: Any) -> None:
     _core = _authorization_core = None
 
 
-__all__ = ["AuthflowsOAuthLibCore", "AuthflowsServer", "AuthorizationCore", "BodyError", "get_authorization_core",
-           "get_core", "authflows_settings"]
+__all__ = [
+    "AuthflowsOAuthLibCore",
+    "AuthflowsServer",
+    "AuthorizationCore",
+    "BodyError",
+    "authflows_settings",
+    "get_authorization_core",
+    "get_core",
+]

@@ -29,7 +29,7 @@ def issue_tokens(*, client: Any, user: Any, scopes: list[str], api: Any, session
     request.scopes, request.grant_type = list(scopes), grant_type
     ctx = context_of(request)
     ctx.api, ctx.api_resolved = api, True
-    request.resource = [api.identifier] if api is not None else []
+    request.resource = [api.identifier] if api is not None else []  # type: ignore[attr-defined]  # DOT's
     ctx.session = session
     ctx.dpop_jkt = dpop_jkt  # RFC 9449 §5: bound to the key of the token request's proof
     token = dict(server.default_token_type.create_token(request, refresh_token=True))

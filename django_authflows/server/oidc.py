@@ -4,8 +4,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from oauthlib.common import Request
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.common import Request
 
 from ..conf import authflows_settings
 from .context import context_of
@@ -21,6 +21,7 @@ def id_token_claims(request: Request, base: dict[str, Any]) -> dict[str, Any]:
     adapter = authflows_settings.ADAPTER()
     now = int(time.time())
     session = session_info(request)
+    client: Any = request.client  # the client the code or refresh token was issued to
     claims = {
         **adapter.get_user_claims(request.user, set(request.scopes or [])),
         # OIDC Core §5.5: claims asked for the ID token by the claims parameter (stored with the code).
@@ -28,7 +29,7 @@ def id_token_claims(request: Request, base: dict[str, Any]) -> dict[str, Any]:
         **base,  # aud, iat, nonce, at_hash from oauthlib
         "iss": request_issuer(request),
         "sub": adapter.get_subject(request.user),
-        "aud": request.client.client_id,
+        "aud": client.client_id,
         "iat": now,
         "exp": now + authflows_settings.lifetime("id_token"),
         "auth_time": session.get("auth_time", now),

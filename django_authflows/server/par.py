@@ -1,4 +1,5 @@
-"""Pushed authorization requests (RFC 9126): stored single use, bound to their client, and their trip through the browser.
+"""Pushed authorization requests (RFC 9126): stored single use, bound to their client, and their trip through the
+browser.
 
 A pushed request is kept in Django's cache (shared across processes in production) under a random
 ``request_uri`` for :data:`LIFETIME` seconds. /authorize takes it once (RFC 9126 §4: one-time use) and goes on

@@ -36,7 +36,7 @@ def json_response(body: dict[str, Any], status: int = 200) -> JsonResponse:
     return response
 
 
-def json_error(error: str, description: str = "", status: int = 400, **extra: Any) -> JsonResponse:
+def json_error(error: str, description: str | None = "", status: int = 400, **extra: Any) -> JsonResponse:
     return json_response({"error": error, **({"error_description": description} if description else {}), **extra},
                          status=status)
 
@@ -54,7 +54,7 @@ def deliver(request: Any, redirect_uri: str, params: list[tuple[str, str]], mode
     """Send an authorization response (or error) to the client in ``mode`` (OAuth 2.0 Multiple
     Response Types §2.1, Form Post Response Mode §2)."""
     if mode == "form_post":
-        response = TemplateResponse(request, "authflows/form_post.html",
+        response: HttpResponse = TemplateResponse(request, "authflows/form_post.html",
                                     {"redirect_uri": redirect_uri, "params": params})
         response["Cache-Control"] = "no-store"
         return response

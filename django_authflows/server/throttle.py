@@ -32,7 +32,7 @@ def refuse_failing(ctx: RequestContext, client_id: str) -> HttpResponse | None:
     checks = [("client_auth_ip", ctx.ip)]
     if client_id:
         checks.append(("client_auth_client", _pair(client_id, ctx.ip)))
-    for (name, _key), state in zip(checks, ratelimit.peek_many(checks)):
+    for (name, _key), state in zip(checks, ratelimit.peek_many(checks), strict=True):
         if state.exceeded:
             audit.event("rate_limited", limit=name, client_id=client_id[:100] or None, ip=ctx.ip)
             return too_many(state, "Too many failed client authentications from this address; try again later.")

@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from oauthlib.common import Request
 
 from ..conf import authflows_settings
+from ..issuer import ISSUER_HEADER
 from . import audience
 from .context import context_of
-from ..issuer import ISSUER_HEADER
 from .jwt import access_token_claims, sign
 from .oidc_request import USERINFO_CLAIMS, userinfo_claim_names
 
@@ -33,7 +33,7 @@ def access_token_lifetime(request: Request) -> int:
 def generate_access_token(request: Request) -> str:
     """oauthlib ``token_generator``: a JWT access token (RFC 9068, ``typ: at+jwt``)."""
     api = audience.api_for(request)
-    client = request.client
+    client: Any = request.client  # authenticated by oauthlib before it asks for a token
     extra: dict[str, Any] = {}
     if request.grant_type == "client_credentials":
         subject = f"{client.client_id}@clients"
@@ -51,7 +51,8 @@ def generate_access_token(request: Request) -> str:
     claims = access_token_claims(
         issuer=request_issuer(request), subject=subject, client_id=client.client_id,
         audience=api.identifier if api else None, scopes=list(request.scopes or []),
-        lifetime=request.expires_in, auth_time=auth_time, extra=extra,
+        lifetime=cast(int, request.expires_in),  # an int: oauthlib set it from token_expires_in
+        auth_time=auth_time, extra=extra,
     )
     context_of(request).jti = claims["jti"]
     return sign(claims, typ="at+jwt", alg=api.signing_alg if api else None)

@@ -7,12 +7,12 @@ from .flows.device.authorization import DeviceAuthorizationView
 from .flows.device.views import ActivateView
 from .views.authorize import AuthorizeView
 from .views.consents import AuthorizedAppsView
-from .views.introspect import IntrospectView
-from .views.logout import LogoutView
-from .views.revoke import RevokeView
 from .views.discovery import jwks, openid_configuration
+from .views.introspect import IntrospectView
 from .views.login import LoginView
+from .views.logout import LogoutView
 from .views.par import PushedAuthorizationView
+from .views.revoke import RevokeView
 from .views.token import TokenView
 from .views.userinfo import UserInfoView
 

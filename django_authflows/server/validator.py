@@ -7,8 +7,8 @@ from django.db import IntegrityError
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
-from ..conf import authflows_settings
 from .. import presets, registry
+from ..conf import authflows_settings
 from . import audience, dpop
 from .client_auth import ClientAuthenticationMixin
 from .flows.authorization_code import record_issued
@@ -93,12 +93,13 @@ class AuthflowsValidator(
     def validate_redirect_uri(self, client_id: str, redirect_uri: str, request: Request,
                               *args: Any, **kwargs: Any) -> bool:
         """Exact match (RFC 9700 §4.1.3); for a registered loopback URI any port (RFC 8252 §7.3)."""
-        return request.client.redirect_uri_allowed(redirect_uri)
+        # validate_client_id set request.client before oauthlib asks this
+        return request.client.redirect_uri_allowed(redirect_uri)  # type: ignore[union-attr]
 
     def _check_and_set_request_resource(self, request: Request) -> None:
         """DOT records ``resource`` on tokens (RFC 8707): ours is the audience already resolved."""
         api = audience.api_for(request)
-        request.resource = [api.identifier] if api is not None else []
+        request.resource = [api.identifier] if api is not None else []  # type: ignore[attr-defined]  # DOT's
 
     def _validate_resource_uris(self, request: Request, resources: list[str]) -> None:
         """Auth0 audiences are identifiers, not always URLs: any registered API is a valid target."""

@@ -28,7 +28,7 @@ class HasScope(BasePermission):
     required: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, *scopes: str) -> type["HasScope"]:
+    def of(cls, *scopes: str) -> type[HasScope]:
         return type(f"HasScope({' '.join(scopes)})", (cls,), {"required": frozenset(scopes)})
 
     def has_permission(self, request: Request, view: Any) -> bool:

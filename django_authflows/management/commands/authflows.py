@@ -8,11 +8,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from ... import apis as api_service
-from ... import applications as app_service
-from ... import client_jwks, presets
+from ... import apis as api_service, applications as app_service, client_jwks, presets
 from ...models import Api, Application, ClientGrant, SigningKey
-
 
 #: Where ``make demo`` serves by default; ``authflows demo`` talks to it when nothing else names a server.
 DEFAULT_DEMO_BASE = "http://127.0.0.1:8000/"
@@ -172,14 +169,15 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
 
     # -- output ----------------------------------------------------------------------------------
-    def emit(self, payload: dict[str, Any], options: dict[str, Any], table: list[tuple[str, ...]] | None = None) -> None:
+    def emit(self, payload: dict[str, Any], options: dict[str, Any],
+             table: list[tuple[str, ...]] | None = None) -> None:
         if options.get("json"):
             self.stdout.write(json.dumps(payload, indent=2, sort_keys=False))
             return
         rows = table if table is not None else [(k, _text(v)) for k, v in payload.items()]
         width = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))] if rows else []
         for row in rows:
-            self.stdout.write("  ".join(str(c).ljust(w) for c, w in zip(row, width)).rstrip())
+            self.stdout.write("  ".join(str(c).ljust(w) for c, w in zip(row, width, strict=False)).rstrip())
 
     # -- apps ------------------------------------------------------------------------------------
     def apps_create(self, o: dict[str, Any]) -> None:

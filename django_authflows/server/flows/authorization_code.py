@@ -7,13 +7,13 @@ import uuid
 from typing import Any
 
 from django.utils import timezone
-from oauthlib.common import Request
-from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.models import get_grant_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749 import errors
 
-from ...conf import authflows_settings
 from ... import audit
+from ...conf import authflows_settings
 from ...lifecycle import user_is_active
 from ...revocation import revoke_access_tokens, revoke_family
 from .. import audience
@@ -91,7 +91,7 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
         request.user = grant.user
         request.nonce = grant.nonce or None
         request.claims = claims or None
-        request.resource = grant.resource or []
+        request.resource = grant.resource or []  # type: ignore[attr-defined]  # read by DOT (RFC 8707)
         # The API was fixed at /authorize; an ``audience`` sent to the token endpoint cannot change it.
         ctx = context_of(request)
         try:
@@ -140,7 +140,8 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
         get_grant_model().objects.create(
             application=request.client, user=request.user, code=code["code"],
             expires=timezone.now() + datetime.timedelta(seconds=authflows_settings.lifetime("authorization_code")),
-            redirect_uri=request.redirect_uri, scope=" ".join(request.scopes),
+            redirect_uri=request.redirect_uri, scope=" ".join(request.scopes or []),
             code_challenge=request.code_challenge or "", code_challenge_method=request.code_challenge_method or "",
-            nonce=request.nonce or "", claims=json.dumps(claims), resource=list(getattr(request, "resource", None) or []),
+            nonce=request.nonce or "", claims=json.dumps(claims),
+            resource=list(getattr(request, "resource", None) or []),
         )

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749.utils import scope_to_list
-from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from ...conf import authflows_settings
 from ... import presets, registry
+from ...conf import authflows_settings
 from .. import audience
 from ..context import context_of
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
-from oauth2_provider.oauth2_validators import OAuth2Validator
 
-from ...conf import authflows_settings
 from ... import presets
+from ...conf import authflows_settings
 
 IMPLICIT_RESPONSE_TYPES = frozenset({"token", "id_token", "id_token token"})
 _IMPLICIT_NORMALISED = frozenset(" ".join(sorted(t.split())) for t in IMPLICIT_RESPONSE_TYPES)

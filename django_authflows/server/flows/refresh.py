@@ -10,10 +10,10 @@ from cryptography.fernet import InvalidToken
 from django.core.cache import cache
 from django.db.models import F
 from django.utils import timezone
-from oauthlib.common import Request
-from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.models import get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749 import errors
 
 from ... import audit
 from ...conf import authflows_settings
@@ -29,7 +29,7 @@ from ..dpop import check_bound, refresh_jkt
 INVALID_REFRESH = "Unknown or invalid refresh token."
 
 
-class ReusedWithinLeeway(Exception):
+class ReusedWithinLeeway(Exception):  # noqa: N818 (a signal that carries the successor, not an error)
     """A rotated token replayed inside AUTHFLOWS['REFRESH_REUSE_LEEWAY']: answer with its successor."""
 
 
@@ -43,7 +43,8 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
     def validate_refresh_token(self, refresh_token: str, client: Any, request: Request,
                                *args: Any, **kwargs: Any) -> bool:
         rt = (get_refresh_token_model().objects.filter(token_checksum=token_checksum(refresh_token))
-              .select_related("access_token", "user", "application").order_by(F("revoked").desc(nulls_first=True)).first())
+              .select_related("access_token", "user", "application")
+              .order_by(F("revoked").desc(nulls_first=True)).first())
         if rt is None or rt.application_id != client.pk:  # another client's token looks unknown
             raise invalid(request)
         if not user_is_active(rt.user):  # a deactivated user's tokens look unknown; not spent, so they work again
@@ -60,7 +61,7 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         check_bound(family.dpop_jkt, request, "refresh token")  # RFC 9449 §5, before the token is spent
         request.user = rt.user
         request.refresh_token = refresh_token
-        request.refresh_token_instance = rt
+        request.refresh_token_instance = rt  # type: ignore[attr-defined]  # DOT's attribute, read below
         ctx = context_of(request)
         ctx.session, ctx.family = family.session, family
         try:
@@ -84,14 +85,14 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         """Rotation claims the token with a conditional UPDATE once the request is known to be good (so a
         refused refresh does not spend it): of any number of parallel refreshes, one wins; the others are
         replays of a rotated token."""
-        rt = request.refresh_token_instance
+        rt: Any = request.refresh_token_instance
         now = timezone.now()
         if not type(rt).objects.filter(pk=rt.pk, revoked__isnull=True).update(revoked=now, updated=now):
             rt.revoked = now
             self._reused(rt, now, request)
 
     def get_original_scopes(self, refresh_token: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
-        rt = request.refresh_token_instance
+        rt: Any = request.refresh_token_instance
         if rt.access_token is not None:
             return rt.access_token.scope.split()
         family = context_of(request).family

@@ -11,28 +11,26 @@ from django.template.response import TemplateResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauthlib.oauth2.rfc6749 import errors
 
+from ... import audit
 from ...conf import authflows_settings
 from ...dpop import is_thumbprint
 from ...issuer import issuer_for
 from ...models import Consent
-from ... import audit
-from .. import audience, client_auth, par
+from .. import audience, client_auth, logins, oidc_request, par
 from ..consent import record_consent
 from ..context import context
 from ..core import BodyError, form_pairs, get_authorization_core
 from ..flows.implicit import unsupported_response_type
 from ..limits import parameter_problem, query_problem
-from .. import oidc_request
 from ..oidc_request import LOGIN_STAMP, RequestParameterError
 from ..request_object import RequestObjectError, parameters as request_object_parameters
 from ..responses import RESPONSE_MODES, deliver, split_response
-from .. import logins
+from ..sensitive import keep_out_of_reports
 from ..session import current, logged_in_since, session_info
 from .frames import no_framing
-from ..sensitive import keep_out_of_reports
 
 SCOPE_LABELS = {
     "openid": "Know who you are",
@@ -132,13 +130,13 @@ class AuthorizeView(View):
                     self.origin != par.PUSHED):  # RFC 9126 §6
                 problem = "This application must push its authorization requests to /oauth/par first."
             if problem:
-                error = errors.InvalidRequestError(description=problem)
-                error.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
-                raise error
+                invalid: errors.OAuth2Error = errors.InvalidRequestError(description=problem)
+                invalid.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
+                raise invalid
             if not audience.one_api(pairs):
-                error = errors.CustomOAuth2Error("invalid_target", audience.ONE_API)
-                error.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
-                raise error
+                invalid = errors.CustomOAuth2Error("invalid_target", audience.ONE_API)
+                invalid.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
+                raise invalid
         except FatalClientError as exc:
             err = exc.oauthlib_error
             return self.error_page(request, err.error, err.description)
@@ -150,9 +148,9 @@ class AuthorizeView(View):
             elif unsupported and getattr(err, "redirect_uri", None):
                 # OIDC Core §6: what oauthlib misses (a nonce, a state) may be inside the request object we do
                 # not read, so the object is the first thing to refuse once the redirect URI is known.
-                name, error = unsupported[0]
+                name, code = unsupported[0]
                 err = _with_redirect(errors.CustomOAuth2Error(
-                    error, f"The {name} parameter is not supported by this server."), err)
+                    code, f"The {name} parameter is not supported by this server."), err)
             return self.redirect_oauth_error(request, err)
         oauth_request = credentials.pop("request")
         client = oauth_request.client
@@ -186,7 +184,8 @@ class AuthorizeView(View):
         except AuthorizeError as exc:
             return self.redirect_error(request, redirect_uri, mode, state, exc.error, exc.description)
         except errors.OAuth2Error as exc:
-            return self.redirect_error(request, redirect_uri, mode, state, exc.error, exc.description)
+            return self.redirect_error(request, redirect_uri, mode, state, exc.error or "invalid_request",
+                                       exc.description)
         params = [(k, v) for k, v in split_response(location, redirect_uri) if k != "iss"]
         error = dict(params).get("error")
         if not error:  # the application now holds a code or tokens of this session (OIDC BCL 1.0 §2.5)
@@ -323,14 +322,14 @@ class AuthorizeView(View):
                    "form_action": f"{request.path}?{self.params.urlencode()}"}
         return TemplateResponse(request, self.template_name, context)
 
-    def error_page(self, request: HttpRequest, error: str, description: str) -> HttpResponse:
+    def error_page(self, request: HttpRequest, error: str, description: str | None) -> HttpResponse:
         audit.event("authorization_refused", client_id=str(self.param("client_id"))[:100] or None,
                     error=error, reason=description, redirect="none")
         return TemplateResponse(request, self.error_template_name,
                                 {"error": error, "description": description}, status=400)
 
     def redirect_error(self, request: HttpRequest, redirect_uri: str, mode: str, state: str | None,
-                       error: str, description: str) -> HttpResponse:
+                       error: str, description: str | None) -> HttpResponse:
         audit.event("authorization_refused", client_id=str(self.param("client_id"))[:100] or None,
                     user_id=getattr(request.user, "pk", None), error=error, reason=description)
         if mode not in RESPONSE_MODES:
@@ -346,14 +345,14 @@ class AuthorizeView(View):
     def redirect_oauth_error(self, request: HttpRequest, err: errors.OAuth2Error) -> HttpResponse:
         """A non-fatal error found while validating: the redirect URI was already checked by oauthlib."""
         redirect_uri = getattr(err, "redirect_uri", None)
-        description = err.description
-        if err.error == "unsupported_response_type":  # oauthlib says nothing: name the type and those served
+        description, error = err.description, err.error or "invalid_request"
+        if error == "unsupported_response_type":  # oauthlib says nothing: name the type and those served
             description = unsupported_response_type(self.param("response_type"))
         if not redirect_uri:
-            return self.error_page(request, err.error, description)
+            return self.error_page(request, error, description)
         response_type = self.param("response_type") or "code"
         return self.redirect_error(request, redirect_uri, self.response_mode(request, response_type),
-                                   self.param("state") or None, err.error, description)
+                                   self.param("state") or None, error, description)
 
     def param(self, name: str) -> str:
         params = getattr(self, "params", None)  # unset when the request was refused before it was read

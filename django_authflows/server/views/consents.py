@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -39,7 +40,7 @@ class AuthorizedAppsView(LoginRequiredMixin, View):
     template_name = "authflows/authorized_apps.html"
     login: LoginSession | None = None
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.user.is_authenticated:
             self.login = current(request)  # a session ended elsewhere signs this browser out here
         return super().dispatch(request, *args, **kwargs)
@@ -51,7 +52,8 @@ class AuthorizedAppsView(LoginRequiredMixin, View):
         user = request.user
         consents = list(Consent.objects.filter(user=user).select_related("application").order_by("-updated"))
         # First-party applications skip the consent page, so live tokens name applications too.
-        holding = set(TokenFamily.objects.filter(user=user, revoked__isnull=True).values_list("application_id", flat=True))
+        holding = set(TokenFamily.objects.filter(user=user, revoked__isnull=True)
+                      .values_list("application_id", flat=True))
         holding |= set(get_access_token_model().objects.filter(user=user, expires__gt=timezone.now())
                        .exclude(application=None).values_list("application_id", flat=True))
         entries: dict[int, dict[str, Any]] = {}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.urls import NoReverseMatch
 from django.views.decorators.http import require_safe
 
 from ...conf import authflows_settings
@@ -65,7 +66,7 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
                       ("par", "pushed_authorization_request_endpoint")]:
         try:
             doc[key] = endpoint(issuer, name)
-        except Exception:  # NoReverseMatch: that endpoint is not mounted (yet)
+        except NoReverseMatch:  # that endpoint is not mounted (yet)
             continue
     response = JsonResponse(doc)
     response["Cache-Control"] = "public, max-age=300"

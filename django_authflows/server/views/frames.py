@@ -1,17 +1,18 @@
 """Frame-busting for pages a person sees (RFC 6749 §10.13, clickjacking)."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import wraps
-from typing import Any, Callable
+from typing import Any
 
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 
 CSP = "frame-ancestors 'none'"
 
 
-def no_framing(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def no_framing(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(*args: Any, **kwargs: Any) -> HttpResponseBase:
         response = view(*args, **kwargs)
         response["X-Frame-Options"] = "DENY"
         response["Content-Security-Policy"] = CSP

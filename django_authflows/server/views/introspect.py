@@ -1,6 +1,7 @@
 """/oauth/introspect (RFC 7662): for the token's own client, or clients allowed to introspect."""
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -66,8 +67,8 @@ class IntrospectView(ClientEndpoint):
         from ...conf import authflows_settings
 
         lifetimes = authflows_settings.LIFETIMES
-        exp = min(family.created + timezone.timedelta(seconds=lifetimes["refresh_token_absolute"]),
-                  rt.created + timezone.timedelta(seconds=lifetimes["refresh_token_idle"]))
+        exp = min(family.created + timedelta(seconds=lifetimes["refresh_token_absolute"]),
+                  rt.created + timedelta(seconds=lifetimes["refresh_token_idle"]))
         if exp <= timezone.now():
             return None
         return {"active": True, "token_type": "refresh_token", "client_id": rt.application.client_id,

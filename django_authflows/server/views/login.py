@@ -5,22 +5,23 @@ import unicodedata
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
-from django.template.response import TemplateResponse
 from django.contrib.auth.views import LoginView as DjangoLoginView
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.decorators import method_decorator
 
 from ... import audit, ratelimit
 from ...models import Application
 from ..context import client_ip
-from .frames import no_framing
 from ..sensitive import keep_out_of_reports
+from .frames import no_framing
 
 
 def _username_key(request: HttpRequest) -> str:
-    """The username as the authentication backend compares it (Django's ``UsernameField`` applies NFKC, so
-    "ａlice" is "alice"), case-folded so that case variants share one counter; with the IP (see ``post``)."""
+    """The username as the authentication backend compares it (Django's ``UsernameField`` applies NFKC,
+    so "ａlice" is "alice"), case-folded so that case variants share one counter; with the IP
+    (see ``post``)."""  # noqa: RUF002 (the fullwidth letter is the example)
     username = unicodedata.normalize("NFKC", str(request.POST.get("username", ""))[:150]).strip().casefold()
     return f"{username}\n{client_ip(request)}"
 
@@ -67,7 +68,8 @@ class LoginView(DjangoLoginView):
         the password is checked (one atomic increment per counter), so parallel guesses cannot all pass;
         a successful login gives its attempt back."""
         self._attempt = [("login_username", _username_key(request)), ("login_ip", client_ip(request))]
-        for (name, _key), state in zip(self._attempt, [ratelimit.hit(name, key) for name, key in self._attempt]):
+        states = [ratelimit.hit(name, key) for name, key in self._attempt]
+        for (name, _key), state in zip(self._attempt, states, strict=True):
             if state.count > state.limit:
                 audit.event("login_locked", limit=name, ip=client_ip(request))
                 response = TemplateResponse(request, self.locked_template_name,

@@ -16,8 +16,8 @@ from ... import audit
 from ...issuer import issuer_for
 from ...resource.bearer import verify_jwt
 from ..responses import OAuthRedirect
-from .frames import no_framing
 from ..sensitive import keep_out_of_reports
+from .frames import no_framing
 
 
 def _with_state(url: str, state: str | None) -> str:

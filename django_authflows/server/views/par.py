@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from oauthlib.oauth2.rfc6749 import errors
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
+from oauthlib.oauth2.rfc6749 import errors
 
 from ... import audit
 from ...issuer import issuer_for
@@ -62,5 +62,6 @@ class PushedAuthorizationView(ClientEndpoint):
             err = exc.oauthlib_error
             return json_error(err.error, err.description or "The authorization request is not valid.")
         except errors.OAuth2Error as exc:
-            return json_error(exc.error, exc.description or "The authorization request is not valid.")
+            return json_error(exc.error or "invalid_request",
+                              exc.description or "The authorization request is not valid.")
         return None

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -27,7 +28,7 @@ def log_token_response(request: HttpRequest, params: dict[str, str], status: int
         data = json.loads(body) if body else {}
     except ValueError:
         data = {}
-    fields = {"client_id": client_auth.credentials(context(request, params)).client_id[:100] or None,
+    fields: dict[str, Any] = {"client_id": client_auth.credentials(context(request, params)).client_id[:100] or None,
               "grant_type": str(params.get("grant_type", ""))[:80] or None, "status": status,
               "ip": request.META.get("REMOTE_ADDR")}
     if status == 200:
@@ -78,7 +79,9 @@ class TokenView(ClientEndpoint):
             _uri, headers, body, status = core.create_token_response(request)
         except ReusedWithinLeeway:
             earlier = refresh.successor(params.get("refresh_token", ""))
-            return json_response(earlier) if earlier is not None else json_error("invalid_grant", refresh.INVALID_REFRESH)
+            if earlier is None:
+                return json_error("invalid_grant", refresh.INVALID_REFRESH)
+            return json_response(earlier)
         if status == 401:  # oauthlib's invalid_client, answered as every client endpoint answers it
             response = client_auth.refusal(ctx)
         else:

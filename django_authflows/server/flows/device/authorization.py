@@ -9,10 +9,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from .... import audit, presets, signals
 from ....conf import authflows_settings
 from ....models import DeviceGrant
 from ....models.device import hash_device_code
-from .... import audit, presets, signals
 from ... import audience
 from ...endpoint import ClientEndpoint
 from ...responses import json_error, json_response

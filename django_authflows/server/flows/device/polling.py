@@ -8,18 +8,16 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from .... import presets
 from ....conf import authflows_settings
-from ....lifecycle import user_is_active
 from ....issuer import issuer_for
+from ....lifecycle import user_is_active
 from ....models import DeviceGrant
 from ....models.device import hash_device_code
-from .... import presets
-from ... import audience
+from ... import audience, client_auth, dpop
+from ...context import context
 from ...issuance import issue_tokens
 from ...responses import json_error, json_response
-from ... import client_auth
-from ...context import context
-from ... import dpop
 
 SLOW_DOWN_STEP = 5  # RFC 8628 §3.5: "the interval MUST be increased by 5 seconds"
 
