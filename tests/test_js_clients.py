@@ -110,7 +110,7 @@ def test_oauth4webapi_par_private_key_jwt_dpop_code_flow(node_modules, nonce_ser
                              "--jwk-file", str(tmp_path / "public.json"), "--require-par", "--require-dpop")
     assert "client_secret" not in app or not app["client_secret"]
     node = subprocess.Popen(["node", str(JS / "fapi_code_flow.mjs"), server.url + "/", app["client_id"], str(private),
-                             CALLBACK, AUD, server.url + "/api/drf/private-scoped"],
+                             CALLBACK, AUD, server.url + "/api/drf/private-scoped", server.url + "/api/private-scoped"],
                             cwd=JS, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = node.stdout.readline()
@@ -140,6 +140,8 @@ def test_oauth4webapi_par_private_key_jwt_dpop_code_flow(node_modules, nonce_ser
         assert AUD in claims["aud"] and "read:messages" in claims["scope"].split()
     assert out["api_status"] == 200, out
     assert out["api_body"]["sub"] == out["sub"]
+    assert out["plain_api_status"] == 200 and out["plain_api_body"]["sub"] == out["sub"], out
+    assert out["plain_stolen_status"] == 401 and out["plain_stolen_challenge"].startswith("DPoP "), out
     # the thief's attempts, each a 401 with a DPoP challenge, no data
     assert out["stolen_status"] == 401 and out["stolen_challenge"].startswith("DPoP "), out
     assert 'error="invalid_token"' in out["stolen_challenge"]

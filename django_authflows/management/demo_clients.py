@@ -142,7 +142,8 @@ def run_dpop(base: str, client_id: str, *, audience: str, api_url: str, key_file
 
     if key_file:
         try:
-            client_key = jwk.JWK.from_json(open(key_file, encoding="utf-8").read())  # noqa: SIM115
+            with open(key_file, encoding="utf-8") as handle:
+                client_key = jwk.JWK.from_json(handle.read())
         except (OSError, ValueError) as exc:
             raise RuntimeError(f"Cannot read the private JWK in {key_file}: {exc}") from None
         if not client_key.has_private:

@@ -28,7 +28,8 @@ def fapi_key_path() -> Path:
     name = str(database.get("NAME") or "")
     if database["ENGINE"].endswith("sqlite3") and name != ":memory:" and not name.startswith("file:"):
         return Path(f"{name}-demo-fapi-key.json")
-    return Path(getattr(settings, "BASE_DIR", ".")) / "demo-fapi-key.json"
+    label = "".join(c if c.isalnum() or c in "-_" else "-" for c in name)[:40]  # one file per database
+    return Path(getattr(settings, "BASE_DIR", ".")) / f"demo-fapi-key-{label or 'default'}.json"
 
 
 def fapi_private_key() -> jwk.JWK:

@@ -128,7 +128,8 @@ def seed_fapi_app(api: Api) -> tuple[Application, bool]:
             presets.M2M, name="Demo FAPI 2.0 (private_key_jwt + DPoP)", auth_method="private_key_jwt",
             jwks={"keys": [public]}, require_dpop=True, require_par=True)
         app.client_id = FAPI_CLIENT_ID
-    app.token_endpoint_auth_method, app.jwks, app.jwks_uri, app.client_secret = "private_key_jwt", {"keys": [public]}, "", ""
+    app.token_endpoint_auth_method, app.jwks = "private_key_jwt", {"keys": [public]}
+    app.jwks_uri = app.client_secret = ""
     app.require_dpop = app.require_pushed_authorization_requests = True
     app.full_clean(exclude=["client_secret", "user", "client_id"])
     app.save()

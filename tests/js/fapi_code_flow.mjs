@@ -7,12 +7,15 @@ import { readFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import * as oauth from 'oauth4webapi'
 
-const [issuerUrl, clientId, privateJwkPath, redirectUri, audience, apiUrl] = process.argv.slice(2)
+const [issuerUrl, clientId, privateJwkPath, redirectUri, audience, apiUrl, plainApiUrl] = process.argv.slice(2)
 const insecure = { [oauth.allowInsecureRequests]: true } // the live test server is http on loopback
 
 // Every request this client sends, so that a proof can be replayed as an attacker who saw it would.
 const sent = []
-const recording = (url, init) => { sent.push({ url: String(url), headers: new Headers(init?.headers) }); return fetch(url, init) }
+const recording = (url, init) => {
+  sent.push({ url: String(url), headers: new Headers(init?.headers) })
+  return fetch(url, init)
+}
 const options = (extra) => ({ ...insecure, [oauth.customFetch]: recording, ...extra })
 
 const issuer = new URL(issuerUrl)
@@ -57,7 +60,9 @@ const pushed = await oauth.processPushedAuthorizationResponse(as, client, await 
 const authorize = new URL(as.authorization_endpoint)
 authorize.searchParams.set('client_id', clientId)
 authorize.searchParams.set('request_uri', pushed.request_uri)
-console.log(JSON.stringify({ authorize: authorize.href, request_uri: pushed.request_uri, expires_in: pushed.expires_in }))
+console.log(JSON.stringify({
+  authorize: authorize.href, request_uri: pushed.request_uri, expires_in: pushed.expires_in,
+}))
 
 const lines = createInterface({ input: process.stdin })[Symbol.asyncIterator]()
 const callback = new URL((await lines.next()).value.trim())
@@ -66,7 +71,9 @@ const callback = new URL((await lines.next()).value.trim())
 const params = oauth.validateAuthResponse(as, client, callback, state)
 const tokens = await withNonce(
   () => oauth.authorizationCodeGrantRequest(as, client, clientAuth, params, redirectUri, verifier, options({ DPoP })),
-  (response) => oauth.processAuthorizationCodeResponse(as, client, response, { expectedNonce: nonce, requireIdToken: true }))
+  (response) => oauth.processAuthorizationCodeResponse(as, client, response, {
+    expectedNonce: nonce, requireIdToken: true,
+  }))
 const claims = oauth.getValidatedIdTokenClaims(tokens)
 
 // 3. A refresh, with a proof by the same key.
@@ -79,6 +86,12 @@ const api = await oauth.protectedResourceRequest(refreshed.access_token, 'GET', 
   options({ DPoP }))
 const apiBody = await api.json()
 const apiProof = sent.at(-1).headers.get('dpop')
+
+// The plain Django view (require_bearer) of the same API, not the DRF one: the same rules.
+const plain = await oauth.protectedResourceRequest(refreshed.access_token, 'GET', new URL(plainApiUrl), new Headers(),
+  null, options({ DPoP }))
+const plainBody = await plain.json()
+const plainStolen = await fetch(plainApiUrl, { headers: { Authorization: `Bearer ${refreshed.access_token}` } })
 
 // 5. What a thief does with what it saw: the token as a plain Bearer token; the proof the client just sent, again.
 const stolen = await fetch(apiUrl, { headers: { Authorization: `Bearer ${refreshed.access_token}` } })
@@ -94,19 +107,20 @@ const again = await fetch(authorize, { redirect: 'manual' })
 
 const tokenRequests = sent.filter((r) => r.url === as.token_endpoint)
 console.log(JSON.stringify({
-  par_endpoint: as.pushed_authorization_request_endpoint, request_uri_prefix: pushed.request_uri.split(':').slice(0, 5).join(':'),
+  par_endpoint: as.pushed_authorization_request_endpoint,
   jkt, sub: claims.sub, id_token_alg: JSON.parse(Buffer.from(tokens.id_token.split('.')[0], 'base64url')).alg,
   token_type: tokens.token_type, refreshed_token_type: refreshed.token_type,
   rotated: refreshed.refresh_token !== tokens.refresh_token,
   access_token: tokens.access_token, refreshed_access_token: refreshed.access_token,
   token_requests: tokenRequests.length, nonce_errors: nonceErrors,
-  assertions: tokenRequests.map((r) => r.assertion),
   token_proofs_have_nonce: tokenRequests.map((r) => {
     const proof = r.headers.get('dpop')
     return proof ? 'nonce' in JSON.parse(Buffer.from(proof.split('.')[1], 'base64url')) : null
   }),
   api_status: api.status, api_body: apiBody,
   before_refresh_status: before.status,
+  plain_api_status: plain.status, plain_api_body: plainBody, plain_stolen_status: plainStolen.status,
+  plain_stolen_challenge: plainStolen.headers.get('www-authenticate'),
   stolen_status: stolen.status, stolen_challenge: stolen.headers.get('www-authenticate'),
   replayed_status: replayed.status, replayed_challenge: replayed.headers.get('www-authenticate'),
   other_ath_status: otherAth.status, other_ath_challenge: otherAth.headers.get('www-authenticate'),
