@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -117,7 +118,9 @@ def test_oauth4webapi_par_private_key_jwt_dpop_code_flow(node_modules, nonce_ser
         assert first, node.stderr.read() + server.log()[-3000:]
         pushed = json.loads(first)
         assert pushed["request_uri"].startswith("urn:ietf:params:oauth:request_uri:") and pushed["expires_in"] == 60
-        callback = run_browser_login(pushed["authorize"])
+        # its own thread: a session-scoped Playwright of tests/browser may already run an event loop in this one
+        with ThreadPoolExecutor(1) as pool:
+            callback = pool.submit(run_browser_login, pushed["authorize"]).result(timeout=120)
         out_text, err = node.communicate(callback + "\n", timeout=60)
     finally:
         if node.poll() is None:
