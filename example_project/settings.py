@@ -141,6 +141,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 if os.environ.get("EXAMPLE_BACKCHANNEL_BACKOFF"):  # the tests' worker retries within seconds
     AUTHFLOWS["BACKCHANNEL_LOGOUT"] = {"backoff": float(os.environ["EXAMPLE_BACKCHANNEL_BACKOFF"]), "attempts": 3,
                                        "timeout": 2}
+if os.environ.get("EXAMPLE_DPOP_NONCE") == "1":  # RFC 9449 §8 server nonces (the tests turn them on)
+    AUTHFLOWS["DPOP_NONCE"] = True
 SILENCED_SYSTEM_CHECKS = ["authflows.W001"]  # the demo shows the implicit flow on purpose
 EXAMPLE_API_AUDIENCE = os.environ.get("EXAMPLE_API_AUDIENCE", "https://api.example.test/")
 

@@ -178,7 +178,7 @@ def test_unknown_api_is_named():
         run("apis", "show", "https://nowhere.test/")
 
 
-@pytest.mark.parametrize("flow", [["m2m", "--client-secret", "s"], ["device"]])
+@pytest.mark.parametrize("flow", [["m2m", "--client-secret", "s"], ["device"], ["dpop", "--client-secret", "s"]])
 def test_demo_connection_error_names_the_url(flow, settings):
     """A server that is not there: the error says which URL was tried and how to give another one."""
     import socket

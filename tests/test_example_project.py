@@ -37,7 +37,13 @@ def test_seed_demo_is_idempotent(tmp_path):
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     listed = json.loads(manage("authflows", "apps", "list", "--json", env=env).stdout)
     ids = sorted(a["client_id"] for a in listed["applications"])
-    assert ids == ["demo-device", "demo-implicit", "demo-m2m", "demo-regular-web-app", "demo-spa"]
+    assert ids == ["demo-device", "demo-fapi", "demo-implicit", "demo-m2m", "demo-regular-web-app", "demo-spa"]
+    # the FAPI demo client's private key: beside the database, owner-only, the same key after a second seed
+    key = tmp_path / "db.sqlite3-demo-fapi-key.json"
+    assert oct(key.stat().st_mode & 0o777) == "0o600"
+    fapi = [a for a in json.loads(second.stdout)["applications"] if a["client_id"] == "demo-fapi"]
+    assert fapi[0]["private_key_file"] == str(key) and fapi[0]["client_secret"] is None
+    assert json.loads(first.stdout)["applications"][-1]["created"] and not fapi[0]["created"]
 
 
 def imports_of(path):
@@ -86,3 +92,16 @@ def test_500_is_in_the_demo_style(rf):
     response = server_error(rf.get("/"))
     assert response.status_code == 500
     assert b"Something went wrong on the server" in response.content and b"demo/demo.css" in response.content
+
+
+def test_home_shows_the_fapi_application_and_its_command(client, db, settings):
+    """The "FAPI 2.0" demo application (private_key_jwt + DPoP) with what it is and its terminal command."""
+    from example_project.demo.secrets import fapi_key_path
+
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "ISSUER": "http://127.0.0.1:8123/"}
+    page = client.get("/").content.decode()
+    assert "<h3>FAPI 2.0: private_key_jwt + DPoP</h3>" in page
+    assert "<code>demo-fapi</code>" in page and "DPoP key (RFC 9449)" in page and "(PAR)" in page
+    assert (f"authflows demo dpop --client-id demo-fapi --key-file {fapi_key_path()} "
+            "--base-url http://127.0.0.1:8123</code>") in page
+    assert 'data-copy-target="command-fapi" hidden' in page

@@ -101,3 +101,100 @@ def run_m2m(base: str, client_id: str, client_secret: str, *, audience: str) -> 
     if status != 200:
         raise RuntimeError(f"{body.get('error')}: {body.get('error_description', '')}")
     return body
+
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+
+
+def _send(url: str, *, data: dict[str, str] | None = None, headers: dict[str, str] | None = None,
+          ) -> tuple[int, dict[str, str], Any]:
+    """One request; (status, headers, JSON body or text), errors included."""
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, headers={"Accept": "application/json", **(headers or {})})
+    if body is not None:
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310 (a URL the operator gave)
+            status, answer, raw = response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        status, answer, raw = exc.code, dict(exc.headers), exc.read() or b""
+    except (urllib.error.URLError, OSError) as exc:
+        raise unreachable(url, exc) from None
+    try:
+        return status, answer, json.loads(raw)
+    except ValueError:
+        return status, answer, raw.decode(errors="replace")
+
+
+def _header(headers: dict[str, str], name: str) -> str:
+    return next((v for k, v in headers.items() if k.lower() == name.lower()), "")
+
+
+def run_dpop(base: str, client_id: str, *, audience: str, api_url: str, key_file: str | None = None,
+             client_secret: str | None = None, out: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
+    """DPoP client credentials end to end (RFC 9449): a fresh ES256 proof key, a token bound to it (the client
+    authenticated with private_key_jwt from ``key_file`` or with ``client_secret``), the API called with a proof,
+    then the same token sent as a plain Bearer token (which the API must refuse)."""
+    import hashlib
+    import uuid
+
+    from jwcrypto import jwk, jwt
+
+    if key_file:
+        try:
+            with open(key_file, encoding="utf-8") as handle:
+                client_key = jwk.JWK.from_json(handle.read())
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(f"Cannot read the private JWK in {key_file}: {exc}") from None
+        if not client_key.has_private:
+            raise RuntimeError(f"{key_file} holds no private key (private_key_jwt signs with it).")
+    proof_key = jwk.JWK.generate(kty="EC", crv="P-256")
+    public = json.loads(proof_key.export_public())
+    jkt = proof_key.thumbprint()
+
+    def sign(header: dict[str, Any], claims: dict[str, Any], key: Any) -> str:
+        token = jwt.JWT(header=header, claims=claims)
+        token.make_signed_token(key)
+        return token.serialize()
+
+    def proof(method: str, url: str, nonce: str | None = None, access_token: str | None = None) -> str:
+        claims: dict[str, Any] = {"jti": uuid.uuid4().hex, "htm": method, "htu": url, "iat": int(time.time())}
+        if nonce:
+            claims["nonce"] = nonce
+        if access_token:
+            claims["ath"] = base64.urlsafe_b64encode(hashlib.sha256(access_token.encode()).digest()).rstrip(
+                b"=").decode()
+        return sign({"typ": "dpop+jwt", "alg": "ES256", "jwk": public}, claims, proof_key)
+
+    token_url = base + "oauth/token"
+    data = {"grant_type": "client_credentials", "audience": audience}
+    headers: dict[str, str] = {}
+    if not key_file:
+        headers["Authorization"] = "Basic " + base64.b64encode(
+            f"{urllib.parse.quote(client_id)}:{urllib.parse.quote(client_secret or '')}".encode()).decode()
+    out(f"Proof key: a new ES256 key pair, thumbprint (jkt) {jkt}")
+    nonce = None
+    for _attempt in range(2):
+        if key_file:
+            now = int(time.time())
+            data["client_assertion_type"] = ASSERTION_TYPE
+            data["client_assertion"] = sign({"alg": "ES256", "kid": client_key.get("kid") or client_key.thumbprint()},
+                                            {"iss": client_id, "sub": client_id, "aud": token_url, "iat": now,
+                                             "exp": now + 60, "jti": uuid.uuid4().hex}, client_key)
+        status, answer, body = _send(token_url, data=data, headers={**headers, "DPoP": proof("POST", token_url, nonce)})
+        if status == 400 and isinstance(body, dict) and body.get("error") == "use_dpop_nonce" and nonce is None:
+            nonce = _header(answer, "DPoP-Nonce")  # RFC 9449 §8: the server wants its nonce in the proof
+            out("The server asked for its DPoP nonce; sending the proof again with it.")
+            continue
+        break
+    if status != 200 or not isinstance(body, dict):
+        raise RuntimeError(f"/oauth/token answered {status}: {body}")
+    access_token = body["access_token"]
+    claims = decode(access_token)
+    api_status, _h, api_body = _send(api_url, headers={"Authorization": f"DPoP {access_token}",
+                                                      "DPoP": proof("GET", api_url, access_token=access_token)})
+    bearer_status, bearer_headers, _b = _send(api_url, headers={"Authorization": f"Bearer {access_token}"})
+    return {"token_type": body.get("token_type"), "cnf": claims.get("cnf"), "proof_key_jkt": jkt,
+            "access_token_claims": claims,
+            "api": {"url": api_url, "status": api_status, "body": api_body},
+            "as_bearer": {"status": bearer_status, "www_authenticate": _header(bearer_headers, "WWW-Authenticate")}}

@@ -1,6 +1,7 @@
 """Idempotent creation of the demo user, the admin user, the example API and one application per flow."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.db import transaction
 from django_authflows import apis, applications, presets
 from django_authflows.models import Api, Application
 
-from .secrets import demo_secret
+from .secrets import FAPI_CLIENT_ID, demo_secret, fapi_key_path, fapi_private_key
 
 USERNAME = "demo"
 PASSWORD = "demo-password-123"
@@ -115,6 +116,27 @@ def seed_app(spec: AppSpec, api: Api) -> tuple[Application, str | None, bool]:
     return app, secret, created
 
 
+def seed_fapi_app(api: Api) -> tuple[Application, bool]:
+    """The "FAPI 2.0" demo application: a machine client that authenticates with private_key_jwt (an ES256 key
+    pair generated here: the public JWK registered on the application, the private key in :func:`fapi_key_path`),
+    gets only DPoP-bound tokens (require DPoP) and would have to push any authorization request (require PAR)."""
+    public = json.loads(fapi_private_key().export_public())
+    app = Application.objects.filter(client_id=FAPI_CLIENT_ID).first()
+    created = app is None
+    if created:
+        app, _ = applications.create_application(
+            presets.M2M, name="Demo FAPI 2.0 (private_key_jwt + DPoP)", auth_method="private_key_jwt",
+            jwks={"keys": [public]}, require_dpop=True, require_par=True)
+        app.client_id = FAPI_CLIENT_ID
+    app.token_endpoint_auth_method, app.jwks = "private_key_jwt", {"keys": [public]}
+    app.jwks_uri = app.client_secret = ""
+    app.require_dpop = app.require_pushed_authorization_requests = True
+    app.full_clean(exclude=["client_secret", "user", "client_id"])
+    app.save()
+    apis.create_client_grant(app, api, ["read:messages"])
+    return app, created
+
+
 @transaction.atomic
 def seed(base_url: str) -> dict[str, Any]:
     """Everything the demo needs; safe to run again (it updates, never duplicates)."""
@@ -130,6 +152,13 @@ def seed(base_url: str) -> dict[str, Any]:
             "flow": spec.flow, "grant_types": list(app.grant_types), "callbacks": app.redirect_uri_list,
             "origins": app.origin_list, "created": created,
         })
+    fapi, created = seed_fapi_app(api)
+    applications.append({
+        "client_id": fapi.client_id, "client_secret": None, "name": fapi.name, "type": fapi.app_type,
+        "flow": "Client Credentials, FAPI 2.0", "grant_types": list(fapi.grant_types), "callbacks": [],
+        "origins": [], "created": created, "auth_method": "private_key_jwt", "private_key_file": str(fapi_key_path()),
+        "require_dpop": True, "require_par": True,
+    })
     return {
         "url": f"{base}/", "username": USERNAME, "password": PASSWORD,
         "admin": {"url": f"{base}/admin/", "username": ADMIN_USERNAME, "password": ADMIN_PASSWORD},

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import shlex
 from functools import wraps
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_safe
 from django_authflows.models import Application
 
 from . import rp
-from .secrets import demo_secret
+from .secrets import FAPI_CLIENT_ID, demo_secret, fapi_key_path
 from .seed import PASSWORD, USERNAME
 
 SPA_CLIENT_ID = "demo-spa"
@@ -61,6 +62,7 @@ def demo_commands(issuer: str) -> dict[str, str]:
     return {
         "m2m": f"{cli} m2m --client-id {M2M_CLIENT_ID} --client-secret {secret}{base_url}",
         "device": f"{cli} device --client-id {DEVICE_CLIENT_ID}{base_url}",
+        "fapi": f"{cli} dpop --client-id {FAPI_CLIENT_ID} --key-file {shlex.quote(str(fapi_key_path()))}{base_url}",
     }
 
 
@@ -82,6 +84,13 @@ def home(request: HttpRequest) -> HttpResponse:
         {"name": "Device Authorization", "client_id": DEVICE_CLIENT_ID, "url": None, "slug": "device",
          "what": "A device without a browser shows a code that you confirm on another screen.",
          "command": commands["device"]},
+        {"name": "FAPI 2.0: private_key_jwt + DPoP", "client_id": FAPI_CLIENT_ID, "url": None, "slug": "fapi",
+         "what": "No shared secret and no bearer token: the client signs a short-lived assertion with its own ES256 "
+                 "key (private_key_jwt; seed_demo generated the pair, registered the public key and wrote the "
+                 "private one beside the demo database, readable by you only), and every token is bound to a "
+                 "DPoP key (RFC 9449), so the API refuses it without a fresh proof by that key. The application "
+                 "requires DPoP and pushed authorization requests (PAR), as the FAPI 2.0 Security Profile does.",
+         "command": commands["fapi"]},
     ]
     client_ids = [f["client_id"] for f in flows]
     seeded = set(Application.objects.filter(client_id__in=client_ids).values_list("client_id", flat=True))

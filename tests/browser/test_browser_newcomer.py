@@ -78,6 +78,7 @@ def test_newcomer_walk_through(browser, demo):
     page.goto(demo.url + "/")
     visit("home")
     m2m_command = page.inner_text("#command-m2m")
+    fapi_command = page.inner_text("#command-fapi")
     device_command = page.inner_text("#command-device")
     assert f"--base-url {demo.url}" in m2m_command and f"--base-url {demo.url}" in device_command
     assert page.is_visible("button[data-copy-target=command-m2m]")
@@ -126,6 +127,13 @@ def test_newcomer_walk_through(browser, demo):
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["api"]["status"] == 200
+
+    # FAPI 2.0 (private_key_jwt + DPoP): the home page's command, with the key seed_demo wrote.
+    result = subprocess.run(command_argv(fapi_command), cwd=ROOT, env=terminal_env(demo),
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Token type:  DPoP" in result.stdout and "API with Authorization: DPoP + a proof: 200" in result.stdout
+    assert "Same token as a plain Bearer token: 401" in result.stdout
 
     # Device: the home page's command shows a code; this browser enters it and approves.
     device = subprocess.Popen(command_argv(device_command), cwd=ROOT, env=terminal_env(demo),

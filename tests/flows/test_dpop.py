@@ -203,3 +203,16 @@ def test_device_grant_of_an_application_that_requires_dpop(client, logged_in, ma
 def test_discovery_advertises_the_proof_algorithms(client):
     doc = client.get("/.well-known/openid-configuration").json()
     assert doc["dpop_signing_alg_values_supported"] == ["ES256", "EdDSA", "RS256", "PS256"]
+
+
+def test_introspection_names_the_key_of_a_bound_token(client, m2m):
+    """RFC 9449 §6.2: a resource server that introspects learns the key the token is bound to (cnf.jkt)."""
+    key = DPoPKey()
+    bound = cc(client, m2m, key.proof("POST", HTU)).json()["access_token"]
+    auth = basic(m2m.client_id, m2m.secret)
+    body = client.post("/oauth/introspect", {"token": bound}, HTTP_AUTHORIZATION=auth).json()
+    assert body["active"] is True and body["token_type"] == "DPoP"
+    assert body["cnf"] == {"jkt": key.jkt}
+    plain = cc(client, m2m).json()["access_token"]
+    body = client.post("/oauth/introspect", {"token": plain}, HTTP_AUTHORIZATION=auth).json()
+    assert body["active"] is True and body["token_type"] == "Bearer" and "cnf" not in body

@@ -129,7 +129,13 @@ class Command(BaseCommand):
         m2m = demo.add_parser("m2m", help="get a client-credentials token and call the API")
         m2m.add_argument("--client-id", required=True)
         m2m.add_argument("--client-secret", required=True)
-        for sub_parser in (device, m2m):
+        dpop = demo.add_parser("dpop", help="get a DPoP-bound client-credentials token (RFC 9449) and call the API "
+                                            "with a proof; then show the same token refused as a Bearer token")
+        dpop.add_argument("--client-id", required=True)
+        dpop_auth = dpop.add_mutually_exclusive_group(required=True)
+        dpop_auth.add_argument("--key-file", help="the client's PRIVATE JWK, for private_key_jwt")
+        dpop_auth.add_argument("--client-secret")
+        for sub_parser in (device, m2m, dpop):
             sub_parser.add_argument("--audience", default=None, help="the API identifier (default: settings)")
             sub_parser.add_argument("--base-url", default=None, help=(
                 "the server (default: AUTHFLOWS['ISSUER'], else settings.AUTHFLOWS_DEMO_BASE_URL, the server "
@@ -329,6 +335,33 @@ class Command(BaseCommand):
             self._demo_result(token, api_url, o)
         except (RuntimeError, OSError) as exc:
             raise CommandError(str(exc)) from None
+
+    def demo_dpop(self, o: dict[str, Any]) -> None:
+        from ..demo_clients import run_dpop
+
+        base, api_url, aud = self._demo_base(o)
+        if not aud:
+            raise CommandError("Give --audience (the API identifier).")
+        say = self.stderr.write if o["json"] else self.stdout.write
+        try:
+            result = run_dpop(base, o["client_id"], audience=aud, api_url=api_url, key_file=o["key_file"],
+                              client_secret=o["client_secret"], out=say)
+        except (RuntimeError, OSError) as exc:
+            raise CommandError(str(exc)) from None
+        if o["json"]:
+            self.emit(result, o)
+            return
+        jkt = (result["cnf"] or {}).get("jkt")
+        say(f"Token type:  {result['token_type']}")
+        say(f"cnf.jkt:     {jkt}" + ("  (the proof key's thumbprint: the token is bound to it)"
+                                     if jkt == result["proof_key_jkt"] else ""))
+        api = result["api"]
+        say(f"API with Authorization: DPoP + a proof: {api['status']}")
+        say(json.dumps(api["body"], indent=2) if not isinstance(api["body"], str) else api["body"])
+        bearer = result["as_bearer"]
+        say(f"Same token as a plain Bearer token: {bearer['status']}  WWW-Authenticate: {bearer['www_authenticate']}")
+        if api["status"] != 200 or bearer["status"] != 401 or jkt != result["proof_key_jkt"]:
+            raise CommandError("DPoP did not behave as RFC 9449 says (see above).")
 
 
 def _text(value: Any) -> str:

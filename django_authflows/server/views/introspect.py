@@ -51,10 +51,15 @@ class IntrospectView(ClientEndpoint):
         if record is None or record.is_expired() or not self.allowed(caller, record.application_id):
             return None
         claims = result.claims
-        return {"active": True, "token_type": "Bearer", "scope": claims.get("scope", ""),
+        body = {"active": True, "token_type": "Bearer", "scope": claims.get("scope", ""),
                 "client_id": claims.get("client_id"), "sub": claims.get("sub"), "aud": claims.get("aud"),
                 "iss": claims.get("iss"), "exp": claims.get("exp"), "iat": claims.get("iat"),
                 "jti": claims.get("jti"), "username": record.user.get_username() if record.user else None}
+        cnf = claims.get("cnf")
+        if isinstance(cnf, dict) and isinstance(cnf.get("jkt"), str):  # RFC 9449 §6.2: the key the token is bound to
+            body["token_type"] = "DPoP"
+            body["cnf"] = {"jkt": cnf["jkt"]}
+        return body
 
     def refresh_token(self, token: str, caller: Any) -> dict[str, Any] | None:
         rt = (get_refresh_token_model().objects.filter(token_checksum=token_checksum(token), revoked__isnull=True)

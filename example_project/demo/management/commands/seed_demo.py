@@ -10,7 +10,7 @@ from ...seed import seed
 
 
 class Command(BaseCommand):
-    help = "Create or update the demo user, the admin user, the example API and the five demo applications."
+    help = "Create or update the demo user, the admin user, the example API and the six demo applications."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--base-url", default="http://127.0.0.1:8000",
@@ -34,5 +34,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         width = max(len(a["client_id"]) for a in result["applications"])
         for app in result["applications"]:
-            secret = app["client_secret"] or "(public client, no secret)"
+            if app.get("private_key_file"):
+                secret = f"none: private_key_jwt, private key in {app['private_key_file']}"
+            else:
+                secret = app["client_secret"] or "(public client, no secret)"
             self.stdout.write(f"{app['client_id']:<{width}}  {app['flow']:<29}  secret: {secret}")
