@@ -1,4 +1,5 @@
 """The adapter: one class whose methods a project overrides to change behaviour (as in allauth)."""
+
 from __future__ import annotations
 
 import secrets
@@ -43,9 +44,9 @@ class DefaultAdapter:
         from django.contrib.auth import get_user_model
 
         prefix = "authflows|"
-        if not subject.startswith(prefix) or not subject[len(prefix):].isdigit():
+        if not subject.startswith(prefix) or not subject[len(prefix) :].isdigit():
             return None
-        return get_user_model().objects.filter(pk=int(subject[len(prefix):])).first()
+        return get_user_model().objects.filter(pk=int(subject[len(prefix) :])).first()
 
     def generate_user_code(self) -> str:
         """RFC 8628 §6.1: base-20 alphabet without look-alikes; with rate limiting, enough entropy

@@ -1,4 +1,5 @@
 """APIs and client grants: the service layer the admin and the CLI share."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -34,18 +35,37 @@ def check_identifier(identifier: str) -> str:
     return identifier
 
 
-def create_api(*, name: str, identifier: str, scopes: Sequence[str] | str = (), token_lifetime: int | None = None,
-               signing_alg: str = "RS256", allow_offline_access: bool = True) -> Api:
+def create_api(
+    *,
+    name: str,
+    identifier: str,
+    scopes: Sequence[str] | str = (),
+    token_lifetime: int | None = None,
+    signing_alg: str = "RS256",
+    allow_offline_access: bool = True,
+) -> Api:
     identifier = check_identifier(identifier)
     if signing_alg not in {"RS256", "ES256", "EdDSA"}:
         raise ValueError("The signing algorithm must be RS256, ES256 or EdDSA.")
-    return Api.objects.create(name=name.strip() or identifier, identifier=identifier, scopes=parse_scopes(scopes),
-                              token_lifetime=token_lifetime, signing_alg=signing_alg,
-                              allow_offline_access=allow_offline_access)
+    return Api.objects.create(
+        name=name.strip() or identifier,
+        identifier=identifier,
+        scopes=parse_scopes(scopes),
+        token_lifetime=token_lifetime,
+        signing_alg=signing_alg,
+        allow_offline_access=allow_offline_access,
+    )
 
 
-def update_api(api: Api, *, name: str, scopes: Sequence[str] | str = (), token_lifetime: int | None = None,
-               signing_alg: str = "RS256", allow_offline_access: bool = True) -> Api:
+def update_api(
+    api: Api,
+    *,
+    name: str,
+    scopes: Sequence[str] | str = (),
+    token_lifetime: int | None = None,
+    signing_alg: str = "RS256",
+    allow_offline_access: bool = True,
+) -> Api:
     """Change an API; its identifier stays (tokens carry it as ``aud``). A permission removed from the
     API is removed from the client grants that held it, so no client keeps a scope the API lost."""
     if signing_alg not in {"RS256", "ES256", "EdDSA"}:
@@ -81,9 +101,15 @@ def create_client_grant(app: Application, api: Api, scopes: list[str]) -> Client
 
 
 def api_payload(api: Api) -> dict[str, Any]:
-    return {"identifier": api.identifier, "name": api.name, "scopes": api.scope_values,
-            "permissions": api.scopes, "token_lifetime": api.token_lifetime, "signing_alg": api.signing_alg,
-            "allow_offline_access": api.allow_offline_access}
+    return {
+        "identifier": api.identifier,
+        "name": api.name,
+        "scopes": api.scope_values,
+        "permissions": api.scopes,
+        "token_lifetime": api.token_lifetime,
+        "signing_alg": api.signing_alg,
+        "allow_offline_access": api.allow_offline_access,
+    }
 
 
 def grant_payload(grant: ClientGrant) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Applications: the create / change / rotate-secret service the admin, the CLI and the demo share, under
 the rules of :mod:`django_authflows.presets` (RFC 6749 §2: client types and registration)."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -22,14 +23,25 @@ def _keys(app_type: str, auth_method: str | None, jwks: Any, jwks_uri: str) -> t
     return method, keys, uri
 
 
-def create_application(app_type: str, *, name: str, grants: list[str] | None = None,
-                       callbacks: Sequence[str] = (), origins: Sequence[str] = (), logout_urls: Sequence[str] = (),
-                       first_party: bool = True, user: object = None, require_dpop: bool = False,
-                       backchannel_logout_uri: str = "",
-                       backchannel_logout_session_required: bool = False,
-                       refresh_tokens_end_with_session: bool = False, auth_method: str | None = None,
-                       jwks: Any = None, jwks_uri: str = "", require_par: bool = False,
-                       ) -> tuple[Application, str | None]:
+def create_application(
+    app_type: str,
+    *,
+    name: str,
+    grants: list[str] | None = None,
+    callbacks: Sequence[str] = (),
+    origins: Sequence[str] = (),
+    logout_urls: Sequence[str] = (),
+    first_party: bool = True,
+    user: object = None,
+    require_dpop: bool = False,
+    backchannel_logout_uri: str = "",
+    backchannel_logout_session_required: bool = False,
+    refresh_tokens_end_with_session: bool = False,
+    auth_method: str | None = None,
+    jwks: Any = None,
+    jwks_uri: str = "",
+    require_par: bool = False,
+) -> tuple[Application, str | None]:
     """Create an application from its type; returns (application, plaintext secret or None). The
     secret is returned once and stored only hashed."""
     preset = presets.get_preset(app_type)
@@ -42,13 +54,22 @@ def create_application(app_type: str, *, name: str, grants: list[str] | None = N
     method, keys, uri = _keys(app_type, auth_method, jwks, jwks_uri)
     secret = hashing.generate_client_secret() if method in presets.SECRET_AUTH_METHODS else None
     app = Application(
-        token_endpoint_auth_method=method, jwks=keys, jwks_uri=uri, require_pushed_authorization_requests=require_par,
-        name=name.strip(), app_type=app_type, grant_types=grant_list, first_party=first_party,
+        token_endpoint_auth_method=method,
+        jwks=keys,
+        jwks_uri=uri,
+        require_pushed_authorization_requests=require_par,
+        name=name.strip(),
+        app_type=app_type,
+        grant_types=grant_list,
+        first_party=first_party,
         redirect_uris=" ".join(callbacks),
         allowed_origins=" ".join(presets.validate_origin(o) for o in origins if o.strip()),
         post_logout_redirect_uris=" ".join(
-            presets.validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip()),
-        client_secret=secret or "", user=user, require_dpop=require_dpop,
+            presets.validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip()
+        ),
+        client_secret=secret or "",
+        user=user,
+        require_dpop=require_dpop,
     )
     _set_backchannel(app, backchannel_logout_uri, backchannel_logout_session_required, refresh_tokens_end_with_session)
     app.save()
@@ -67,14 +88,25 @@ def rotate_secret(app: Application) -> str:
     return secret
 
 
-def update_application(app: Application, *, name: str, grants: list[str], callbacks: Sequence[str] = (),
-                       origins: Sequence[str] = (), logout_urls: Sequence[str] = (), first_party: bool = True,
-                       can_introspect: bool = False, require_dpop: bool | None = None,
-                       backchannel_logout_uri: str | None = None,
-                       backchannel_logout_session_required: bool | None = None,
-                       refresh_tokens_end_with_session: bool | None = None,
-                       auth_method: str | None = None, jwks: Any = None,
-                       jwks_uri: str | None = None, require_par: bool | None = None) -> Application:
+def update_application(
+    app: Application,
+    *,
+    name: str,
+    grants: list[str],
+    callbacks: Sequence[str] = (),
+    origins: Sequence[str] = (),
+    logout_urls: Sequence[str] = (),
+    first_party: bool = True,
+    can_introspect: bool = False,
+    require_dpop: bool | None = None,
+    backchannel_logout_uri: str | None = None,
+    backchannel_logout_session_required: bool | None = None,
+    refresh_tokens_end_with_session: bool | None = None,
+    auth_method: str | None = None,
+    jwks: Any = None,
+    jwks_uri: str | None = None,
+    require_par: bool | None = None,
+) -> Application:
     """Change an application's settings under create_application's rules; its type, client_id and
     secret stay (:func:`rotate_secret` changes the secret)."""
     app_type = app.app_type
@@ -90,14 +122,19 @@ def update_application(app: Application, *, name: str, grants: list[str], callba
     app.redirect_uris = " ".join(callbacks)
     app.allowed_origins = " ".join(presets.validate_origin(o) for o in origins if o.strip())
     app.post_logout_redirect_uris = " ".join(
-        presets.validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip())
+        presets.validate_url(u, kind="Logout URL", app_type=app_type) for u in logout_urls if u.strip()
+    )
     app.first_party, app.can_introspect = first_party, can_introspect
     if require_dpop is not None:
         app.require_dpop = require_dpop
     _set_backchannel(app, backchannel_logout_uri, backchannel_logout_session_required, refresh_tokens_end_with_session)
     if auth_method is not None or jwks is not None or jwks_uri is not None:  # None: unchanged
-        method, keys, uri = _keys(app_type, auth_method or app.auth_method,
-                                  app.jwks if jwks is None else jwks, app.jwks_uri if jwks_uri is None else jwks_uri)
+        method, keys, uri = _keys(
+            app_type,
+            auth_method or app.auth_method,
+            app.jwks if jwks is None else jwks,
+            app.jwks_uri if jwks_uri is None else jwks_uri,
+        )
         app.token_endpoint_auth_method, app.jwks, app.jwks_uri = method, keys, uri
     if require_par is not None:
         app.require_pushed_authorization_requests = require_par
@@ -105,8 +142,9 @@ def update_application(app: Application, *, name: str, grants: list[str], callba
     return app
 
 
-def _set_backchannel(app: Application, uri: str | None, session_required: bool | None,
-                     refresh_ends: bool | None) -> None:
+def _set_backchannel(
+    app: Application, uri: str | None, session_required: bool | None, refresh_ends: bool | None
+) -> None:
     """OIDC Back-Channel Logout 1.0 §2.2 registration; None keeps the current value."""
     if uri is not None:
         uri = uri.strip()

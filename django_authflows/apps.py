@@ -1,4 +1,5 @@
 """Application config for django_authflows (app label ``authflows``)."""
+
 from __future__ import annotations
 
 import logging

@@ -2,6 +2,7 @@
 
 Each line is ``event=<name> key=value ...`` on the ``django_authflows.audit`` logger, and the same
 fields travel in ``record.authflows`` for JSON formatters."""
+
 from __future__ import annotations
 
 import logging
@@ -10,8 +11,22 @@ from typing import Any
 log = logging.getLogger("django_authflows.audit")
 
 #: Field names that may never be logged, whatever a caller passes.
-FORBIDDEN = frozenset({"token", "access_token", "refresh_token", "id_token", "code", "device_code", "user_code",
-                       "client_secret", "password", "secret", "code_verifier", "assertion"})
+FORBIDDEN = frozenset(
+    {
+        "token",
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "code",
+        "device_code",
+        "user_code",
+        "client_secret",
+        "password",
+        "secret",
+        "code_verifier",
+        "assertion",
+    }
+)
 
 
 def _value(value: Any) -> str:
@@ -24,5 +39,10 @@ def _value(value: Any) -> str:
 def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log one audit event; ``None`` fields are left out and a field named like a secret is redacted."""
     clean = {k: ("[redacted]" if k in FORBIDDEN else v) for k, v in fields.items() if v is not None}
-    log.log(level, "event=%s %s", name, " ".join(f"{k}={_value(v)}" for k, v in clean.items()),
-            extra={"authflows": {"event": name, **clean}})
+    log.log(
+        level,
+        "event=%s %s",
+        name,
+        " ".join(f"{k}={_value(v)}" for k, v in clean.items()),
+        extra={"authflows": {"event": name, **clean}},
+    )

@@ -1,4 +1,5 @@
 """System checks (``authflows.E001`` ...): configuration that would make the server unsafe or broken."""
+
 from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
@@ -14,7 +15,7 @@ from .recommended import APPLICATION_MODEL
 E001 = Error(
     "OAUTH2_PROVIDER_APPLICATION_MODEL is not 'authflows.Application'.",
     hint="Set OAUTH2_PROVIDER_APPLICATION_MODEL = 'authflows.Application' before the first migrate: "
-         "application types, grant sets and origins live on that model.",
+    "application types, grant sets and origins live on that model.",
     id="authflows.E001",
 )
 E002 = Error(
@@ -112,8 +113,9 @@ def check_http_urls(app_configs: Any, **kwargs: Any) -> list[Warning]:
         for app in Application.objects.only("name", "redirect_uris", "post_logout_redirect_uris", "allowed_origins"):
             for url in app.redirect_uri_list + app.logout_url_list + app.origin_list:
                 if insecure_url(url):
-                    found.append(Warning(W002_MSG.format(app=app.name, url=url), hint=W002_HINT,
-                                         obj=app, id="authflows.W002"))
+                    found.append(
+                        Warning(W002_MSG.format(app=app.name, url=url), hint=W002_HINT, obj=app, id="authflows.W002")
+                    )
     except DatabaseError:  # not migrated yet: nothing registered to check
         return []
     return found
@@ -122,7 +124,7 @@ def check_http_urls(app_configs: Any, **kwargs: Any) -> list[Warning]:
 E004 = Error(
     "BearerTokenMiddleware is placed before AuthenticationMiddleware.",
     hint="Put 'django_authflows.resource.middleware.BearerTokenMiddleware' after "
-         "'django.contrib.auth.middleware.AuthenticationMiddleware' in MIDDLEWARE.",
+    "'django.contrib.auth.middleware.AuthenticationMiddleware' in MIDDLEWARE.",
     id="authflows.E004",
 )
 _BEARER_MW = "django_authflows.resource.middleware.BearerTokenMiddleware"
@@ -132,8 +134,11 @@ _AUTH_MW = "django.contrib.auth.middleware.AuthenticationMiddleware"
 @register(Tags.security)
 def check_middleware_order(app_configs: Any, **kwargs: Any) -> list[Error]:
     middleware = list(getattr(settings, "MIDDLEWARE", []) or [])
-    if (_BEARER_MW in middleware and _AUTH_MW in middleware
-            and middleware.index(_BEARER_MW) < middleware.index(_AUTH_MW)):
+    if (
+        _BEARER_MW in middleware
+        and _AUTH_MW in middleware
+        and middleware.index(_BEARER_MW) < middleware.index(_AUTH_MW)
+    ):
         return [E004]
     return []
 
@@ -141,7 +146,7 @@ def check_middleware_order(app_configs: Any, **kwargs: Any) -> list[Error]:
 W006 = Warning(
     "BearerTokenMiddleware is installed but AUTHFLOWS['AUDIENCE'] is not set: protected views refuse every token.",
     hint="RFC 9068 §4: an API accepts only tokens for its own identifier; set AUTHFLOWS['AUDIENCE'] to it, "
-         "or pass audience= to @require_bearer.",
+    "or pass audience= to @require_bearer.",
     id="authflows.W006",
 )
 W007 = Warning(
@@ -149,7 +154,7 @@ W007 = Warning(
     "(changes to applications, APIs and client grants still reach every process, through one database read "
     "per token request).",
     hint="Use a shared cache in production, e.g. django-redis: CACHES['default']['BACKEND'] = "
-         "'django_redis.cache.RedisCache'.",
+    "'django_redis.cache.RedisCache'.",
     id="authflows.W007",
 )
 
@@ -162,15 +167,20 @@ def check_audience(app_configs: Any, **kwargs: Any) -> list[Warning]:
 
 @register(Tags.security, deploy=True)
 def check_shared_cache(app_configs: Any, **kwargs: Any) -> list[Warning]:
-    backend = getattr(settings, "CACHES", {}).get("default", {}).get(
-        "BACKEND", "django.core.cache.backends.locmem.LocMemCache")
+    backend = (
+        getattr(settings, "CACHES", {})
+        .get("default", {})
+        .get("BACKEND", "django.core.cache.backends.locmem.LocMemCache")
+    )
     return [W007] if backend.endswith(("LocMemCache", "DummyCache")) else []
+
+
 W008 = Warning(
     "Back-channel logout deliveries run inside the request that ends a session: the default task backend is "
     "Django's immediate one (TASKS is not set, or names ImmediateBackend), so a slow or unreachable "
     "backchannel_logout_uri delays the user's logout.",
     hint="OIDC Back-Channel Logout 1.0 §2.7 leaves delivery to the OP: TASKS = {'default': {'BACKEND': "
-         "'django_tasks_db.DatabaseBackend'}} and run `manage.py db_worker` beside the server.",
+    "'django_tasks_db.DatabaseBackend'}} and run `manage.py db_worker` beside the server.",
     id="authflows.W008",
 )
 

@@ -1,4 +1,5 @@
 """``authflows cleanup``: delete what has expired; set-based deletes, safe while the server serves."""
+
 from __future__ import annotations
 
 import datetime
@@ -19,17 +20,20 @@ def cleanup() -> dict[str, int]:
     lifetimes = authflows_settings.LIFETIMES
     counts: dict[str, int] = {}
     grant_model = get_grant_model()
-    counts["authorization_codes"] = grant_model.objects.filter(
-        created__lt=now - REDEEMED_CODE_MEMORY).filter(expires__lt=now).delete()[0]
+    counts["authorization_codes"] = (
+        grant_model.objects.filter(created__lt=now - REDEEMED_CODE_MEMORY).filter(expires__lt=now).delete()[0]
+    )
     counts["device_grants"] = DeviceGrant.objects.filter(expires__lt=now - datetime.timedelta(days=1)).delete()[0]
     absolute = datetime.timedelta(seconds=lifetimes["refresh_token_absolute"])
     dead = TokenFamily.objects.filter(created__lt=now - absolute) | TokenFamily.objects.filter(
-        revoked__lt=now - datetime.timedelta(days=1))
+        revoked__lt=now - datetime.timedelta(days=1)
+    )
     families = list(dead.values_list("family", flat=True)[:10000])
     with transaction.atomic():
         counts["refresh_tokens"] = get_refresh_token_model().objects.filter(token_family__in=families).delete()[0]
         counts["token_families"] = TokenFamily.objects.filter(family__in=families).delete()[0]
-    counts["access_tokens"] = get_access_token_model().objects.filter(
-        expires__lt=now, refresh_token__isnull=True).delete()[0]
+    counts["access_tokens"] = (
+        get_access_token_model().objects.filter(expires__lt=now, refresh_token__isnull=True).delete()[0]
+    )
     clear_expired()  # DOT's own sweep (expired tokens it knows about)
     return counts

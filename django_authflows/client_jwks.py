@@ -1,4 +1,5 @@
 """An application's registered public keys (RFC 7517 §5, RFC 7591 §2 ``jwks`` / ``jwks_uri``): public only, checked."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,10 @@ PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 MAX_KEYS = 10
 MAX_JWKS_BYTES = 64 * 1024
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
-NO_PRIVATE_KEYS = ("This is a private key. Register the PUBLIC key only: the server never needs, and never "
-                   "asks for, an application's private key.")
+NO_PRIVATE_KEYS = (
+    "This is a private key. Register the PUBLIC key only: the server never needs, and never "
+    "asks for, an application's private key."
+)
 
 
 def parse_public_jwks(value: str | dict[str, Any]) -> dict[str, Any]:

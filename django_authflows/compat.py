@@ -1,5 +1,6 @@
 """Compatibility register: every private (or undocumented) django-oauth-toolkit and oauthlib hook we override,
 call, set or read, and the versions each was checked against; tests/test_compat.py fails when one goes."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -35,19 +36,43 @@ class Hook:
 
 HOOKS: tuple[Hook, ...] = (
     # DOT's validator: the lookup of an application by client_id, used by every client check.
-    Hook(_VALIDATOR, "_load_application", "override", "django_authflows.server.client_auth:ClientAuthenticationMixin",
-         ("client_id", "request")),
+    Hook(
+        _VALIDATOR,
+        "_load_application",
+        "override",
+        "django_authflows.server.client_auth:ClientAuthenticationMixin",
+        ("client_id", "request"),
+    ),
     # DOT's token rows: we add the JWT's checksum, the token family and the refresh rotation.
-    Hook(_VALIDATOR, "_create_access_token", "override", "django_authflows.server.oidc:IDTokenMixin",
-         ("expires", "request", "token", "source_refresh_token")),
-    Hook(_VALIDATOR, "_create_refresh_token", "override",
-         "django_authflows.server.flows.refresh:RefreshTokenValidatorMixin",
-         ("request", "refresh_token_code", "access_token", "previous_refresh_token")),
+    Hook(
+        _VALIDATOR,
+        "_create_access_token",
+        "override",
+        "django_authflows.server.oidc:IDTokenMixin",
+        ("expires", "request", "token", "source_refresh_token"),
+    ),
+    Hook(
+        _VALIDATOR,
+        "_create_refresh_token",
+        "override",
+        "django_authflows.server.flows.refresh:RefreshTokenValidatorMixin",
+        ("request", "refresh_token_code", "access_token", "previous_refresh_token"),
+    ),
     # DOT's RFC 8707 handling: Auth0 audiences are identifiers of registered APIs, resolved by us.
-    Hook(_VALIDATOR, "_check_and_set_request_resource", "override",
-         "django_authflows.server.validator:AuthflowsValidator", ("request",)),
-    Hook(_VALIDATOR, "_validate_resource_uris", "override", "django_authflows.server.validator:AuthflowsValidator",
-         ("request", "resources")),
+    Hook(
+        _VALIDATOR,
+        "_check_and_set_request_resource",
+        "override",
+        "django_authflows.server.validator:AuthflowsValidator",
+        ("request",),
+    ),
+    Hook(
+        _VALIDATOR,
+        "_validate_resource_uris",
+        "override",
+        "django_authflows.server.validator:AuthflowsValidator",
+        ("request", "resources"),
+    ),
     # DOT's Django -> oauthlib bridge.
     Hook(_CORE, "_extract_params", "call", "django_authflows.server.core:AuthflowsOAuthLibCore", ("request",)),
     # oauthlib's PKCE methods (RFC 7636 §4.2): narrowed to S256.
@@ -59,9 +84,13 @@ HOOKS: tuple[Hook, ...] = (
     Hook(_OIDC_SERVER, "response_types", "set", "django_authflows.server.core:AuthflowsServer", instance=True),
     Hook(_OIDC_CODE_GRANT, "proxy_target", "read", "django_authflows.server.core:AuthflowsServer", instance=True),
     # RFC 6749 §4.1.3: oauthlib fills in the registered redirect_uri when the token request has none.
-    Hook(_CODE_GRANT, "using_default_redirect_uri", "read",
-         "django_authflows.server.flows.authorization_code:AuthorizationCodeValidatorMixin",
-         set_in="validate_token_request"),
+    Hook(
+        _CODE_GRANT,
+        "using_default_redirect_uri",
+        "read",
+        "django_authflows.server.flows.authorization_code:AuthorizationCodeValidatorMixin",
+        set_in="validate_token_request",
+    ),
 )
 
 

@@ -3,6 +3,7 @@
 Every value is computed once and kept until Django's ``setting_changed`` signal says ``AUTHFLOWS`` (or
 ``SECRET_KEY``) changed, as ``override_settings`` and pytest-django's ``settings`` fixture send: these are
 read several times per protected request, and each ``settings.X`` goes through Django's lazy object."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -31,8 +32,13 @@ DEFAULT_LIFETIMES: dict[str, int] = {
 
 #: OIDC Back-Channel Logout delivery: POSTs per logout token, seconds before the first retry (doubled at each
 #: later one, up to ``backoff_max``), and seconds one POST may take.
-DEFAULT_BACKCHANNEL: dict[str, float] = {"attempts": 5, "backoff": 10, "backoff_max": 600, "timeout": 5,
-                                         "logout_token": 120}
+DEFAULT_BACKCHANNEL: dict[str, float] = {
+    "attempts": 5,
+    "backoff": 10,
+    "backoff_max": 600,
+    "timeout": 5,
+    "logout_token": 120,
+}
 
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
     # name: (attempts, window in seconds)

@@ -1,4 +1,5 @@
 """Device grants (RFC 8628): an operator's decision outside the verification page."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,7 +16,8 @@ def deny_device_grants(queryset: Any) -> list[DeviceGrant]:
     denied = []
     for grant in queryset.filter(state__in=[DeviceGrant.PENDING, DeviceGrant.APPROVED]):
         changed = DeviceGrant.objects.filter(pk=grant.pk, state=grant.state).update(
-            state=DeviceGrant.DENIED, decided=timezone.now())
+            state=DeviceGrant.DENIED, decided=timezone.now()
+        )
         if changed:
             denied.append(grant)
     return denied

@@ -1,4 +1,5 @@
 """DPoP proofs (RFC 9449 §4): verification shared by the authorization server and the resource server."""
+
 from __future__ import annotations
 
 import hashlib
@@ -149,8 +150,9 @@ def _header(segment: str) -> tuple[str, dict[str, Any]]:
     return alg, jwk
 
 
-def verify_proof(value: str, *, method: str, url: str, access_token: str | None = None,
-                 require_nonce: bool = False) -> Proof:
+def verify_proof(
+    value: str, *, method: str, url: str, access_token: str | None = None, require_nonce: bool = False
+) -> Proof:
     """Every check of RFC 9449 §4.3 (and ``ath`` of §7.1 when ``access_token`` is given); the ``jti`` is
     spent in the cache, so a proof is accepted once within the window across every process that shares
     the cache. Raises :class:`ProofError`."""

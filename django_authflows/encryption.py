@@ -3,6 +3,7 @@
 The first key derives from the current secret (``AUTHFLOWS["KEY_ENCRYPTION_SECRET"]``, else
 ``SECRET_KEY``) and encrypts; the keys from ``AUTHFLOWS["KEY_ENCRYPTION_SECRET_FALLBACKS"]``,
 ``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` only decrypt, as Django treats ``SECRET_KEY_FALLBACKS``."""
+
 from __future__ import annotations
 
 import base64
@@ -24,8 +25,12 @@ def _key(purpose: str, secret: str) -> Fernet:
 
 def secrets() -> list[str]:
     """The secrets in the order they are tried: the current one first, then every fallback once."""
-    ordered = [authflows_settings.KEY_ENCRYPTION_SECRET, *authflows_settings.KEY_ENCRYPTION_SECRET_FALLBACKS,
-               settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    ordered = [
+        authflows_settings.KEY_ENCRYPTION_SECRET,
+        *authflows_settings.KEY_ENCRYPTION_SECRET_FALLBACKS,
+        settings.SECRET_KEY,
+        *getattr(settings, "SECRET_KEY_FALLBACKS", []),
+    ]
     return list(dict.fromkeys(s for s in ordered if s))
 
 

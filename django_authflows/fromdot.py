@@ -10,6 +10,7 @@
    stored secret (DOT's PBKDF2 hash verifies and is upgraded on first use, see :mod:`hashing`). Rows that cannot
    be mapped are listed and not imported; their copy stays. Nothing is deleted that was not copied first.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -77,7 +78,7 @@ def set_aside() -> list[str]:
     kept = []
     with connection.schema_editor(atomic=True) as editor:  # one transaction (DDL is transactional here)
         for table in dot_tables:
-            copy = KEPT_PREFIX + table[len(DOT_PREFIX):]
+            copy = KEPT_PREFIX + table[len(DOT_PREFIX) :]
             editor.execute(f"CREATE TABLE {qn(copy)} AS SELECT * FROM {qn(table)}")  # noqa: S608 (quoted names)
             kept.append(copy)
         cascade = " CASCADE" if connection.vendor == "postgresql" else ""  # DOT's tokens point at each other
@@ -126,8 +127,10 @@ def map_row(row: dict[str, Any]) -> Mapping:
     if grant in {presets.AUTHORIZATION_CODE, presets.DEVICE_CODE}:  # DOT lets these refresh
         grants.append(presets.REFRESH_TOKEN)
     try:
-        callbacks = [presets.validate_url(u, kind="Callback URL", app_type=app_type)
-                     for u in (row.get("redirect_uris") or "").split()]
+        callbacks = [
+            presets.validate_url(u, kind="Callback URL", app_type=app_type)
+            for u in (row.get("redirect_uris") or "").split()
+        ]
         presets.check_callbacks(grants, callbacks)
         for u in (row.get("post_logout_redirect_uris") or "").split():
             presets.validate_url(u, kind="Logout URL", app_type=app_type)
@@ -165,8 +168,11 @@ def import_applications(mappings: list[Mapping]) -> tuple[list[Mapping], list[Ma
                 continue
             row = m.row
             app = Application(
-                id=row["id"], client_id=row["client_id"], name=row.get("name") or row["client_id"],
-                app_type=m.app_type, grant_types=m.grants,
+                id=row["id"],
+                client_id=row["client_id"],
+                name=row.get("name") or row["client_id"],
+                app_type=m.app_type,
+                grant_types=m.grants,
                 # DOT's skip_authorization skipped consent: that is our first party; otherwise always ask.
                 first_party=bool(row.get("skip_authorization")),
                 redirect_uris=row.get("redirect_uris") or "",

@@ -1,4 +1,5 @@
 """Client secrets: generation and a fast keyed hash suited to high-entropy random secrets."""
+
 from __future__ import annotations
 
 import hashlib
@@ -47,7 +48,7 @@ def verify_client_secret(provided: str, stored: str) -> tuple[bool, bool]:
     if not provided or not stored:
         return False, False
     if stored.startswith(PREFIX):
-        expected = stored[len(PREFIX):]
+        expected = stored[len(PREFIX) :]
         for key in [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]:
             if hmac.compare_digest(_digest(provided, key), expected):
                 return True, key != settings.SECRET_KEY

@@ -1,4 +1,5 @@
 """The issuer identifier: configured, or derived from the request (development only)."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest
@@ -24,4 +25,4 @@ def endpoint(issuer: str, name: str) -> str:
     """Absolute URL of one of our endpoints, relative to the issuer."""
     path = reverse(f"authflows:{name}")
     root = reverse("authflows:authorize")[: -len("authorize")]
-    return issuer + path[len(root):]
+    return issuer + path[len(root) :]

@@ -3,6 +3,7 @@
 RS256 (RFC 7518 §3.3), ES256 (§3.4: the signature is r || s, 32 bytes each, not DER) and EdDSA with
 Ed25519 (RFC 8037). Signing and verifying tokens is on the hot path of the token endpoint and of every
 protected request, so this calls ``cryptography`` directly instead of building jwcrypto JWS objects."""
+
 from __future__ import annotations
 
 import base64
@@ -63,12 +64,16 @@ def signer_for(alg: str, key: object) -> Callable[[bytes], bytes]:
     if alg_for(key) != alg:
         raise ValueError(f"A {type(key).__name__} does not sign {alg}.")
     if isinstance(key, rsa.RSAPrivateKey):
+
         def sign_rs256(data: bytes, sign: Callable[..., bytes] = key.sign) -> bytes:
             return sign(data, _PKCS1, _SHA256)
+
         return sign_rs256
     if isinstance(key, ec.EllipticCurvePrivateKey):
+
         def sign_es256(data: bytes, sign: Callable[..., bytes] = key.sign) -> bytes:
             return p256_der_to_raw(sign(data, _ECDSA))
+
         return sign_es256
     if isinstance(key, ed25519.Ed25519PrivateKey):
         return key.sign
@@ -81,7 +86,7 @@ def p256_der_to_raw(der: bytes) -> bytes:
     which is a few percent of an ES256 signature: every length fits in one byte (the sequence is at most
     70 bytes), and an INTEGER is 1 to 33 bytes (a leading zero byte when its high bit is set)."""
     r_len = der[3]
-    r, s = der[4:4 + r_len], der[6 + r_len:]
+    r, s = der[4 : 4 + r_len], der[6 + r_len :]
     return r[-32:].rjust(32, b"\0") + s[-32:].rjust(32, b"\0")
 
 

@@ -4,6 +4,7 @@ Their codes, device grants and refresh tokens are refused where they are redeeme
 ``user.is_active``, so a deactivation made around the ORM holds too); what this module adds is the
 deny-listing of live access tokens, which APIs validate without a query and would otherwise accept
 until they expire."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -84,5 +85,6 @@ def connect() -> None:
     pre_save.connect(_user_pre_save, sender=user_model, dispatch_uid="authflows_user_pre_save")
     post_save.connect(_user_post_save, sender=user_model, dispatch_uid="authflows_user_post_save")
     pre_delete.connect(_user_pre_delete, sender=user_model, dispatch_uid="authflows_user_pre_delete")
-    pre_delete.connect(_application_pre_delete, sender=get_application_model(),
-                       dispatch_uid="authflows_application_pre_delete")
+    pre_delete.connect(
+        _application_pre_delete, sender=get_application_model(), dispatch_uid="authflows_application_pre_delete"
+    )

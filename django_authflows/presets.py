@@ -1,5 +1,6 @@
 """Application types: the one place that knows what regular, spa, native and m2m mean (grants, client type,
 PKCE, URL rules). No models here: :mod:`django_authflows.applications` creates and changes applications."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -26,8 +27,11 @@ GRANT_LABELS = {
     DEVICE_CODE: _("Device Code"),
 }
 #: Short names accepted on the command line and in forms.
-GRANT_ALIASES = {"device_code": DEVICE_CODE, "authorization-code": AUTHORIZATION_CODE,
-                 "client-credentials": CLIENT_CREDENTIALS}
+GRANT_ALIASES = {
+    "device_code": DEVICE_CODE,
+    "authorization-code": AUTHORIZATION_CODE,
+    "client-credentials": CLIENT_CREDENTIALS,
+}
 
 #: Token endpoint authentication methods, by Auth0's (and RFC 7591 §2's) names.
 CLIENT_SECRET_BASIC = "client_secret_basic"
@@ -67,22 +71,42 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {
-    REGULAR: Preset(REGULAR, _("Regular Web Application"), True,
-                    (AUTHORIZATION_CODE, REFRESH_TOKEN),
-                    (AUTHORIZATION_CODE, IMPLICIT, REFRESH_TOKEN),
-                    "client_secret_basic", False),
-    SPA: Preset(SPA, _("Single Page Application"), False,
-                (AUTHORIZATION_CODE, REFRESH_TOKEN),
-                (AUTHORIZATION_CODE, IMPLICIT, REFRESH_TOKEN),
-                "none", True),
-    NATIVE: Preset(NATIVE, _("Native"), False,
-                   (AUTHORIZATION_CODE, REFRESH_TOKEN),
-                   (AUTHORIZATION_CODE, IMPLICIT, REFRESH_TOKEN, DEVICE_CODE),
-                   "none", True),
-    M2M: Preset(M2M, _("Machine to Machine Application"), True,
-                (CLIENT_CREDENTIALS,),
-                (CLIENT_CREDENTIALS,),
-                "client_secret_basic", False),
+    REGULAR: Preset(
+        REGULAR,
+        _("Regular Web Application"),
+        True,
+        (AUTHORIZATION_CODE, REFRESH_TOKEN),
+        (AUTHORIZATION_CODE, IMPLICIT, REFRESH_TOKEN),
+        "client_secret_basic",
+        False,
+    ),
+    SPA: Preset(
+        SPA,
+        _("Single Page Application"),
+        False,
+        (AUTHORIZATION_CODE, REFRESH_TOKEN),
+        (AUTHORIZATION_CODE, IMPLICIT, REFRESH_TOKEN),
+        "none",
+        True,
+    ),
+    NATIVE: Preset(
+        NATIVE,
+        _("Native"),
+        False,
+        (AUTHORIZATION_CODE, REFRESH_TOKEN),
+        (AUTHORIZATION_CODE, IMPLICIT, REFRESH_TOKEN, DEVICE_CODE),
+        "none",
+        True,
+    ),
+    M2M: Preset(
+        M2M,
+        _("Machine to Machine Application"),
+        True,
+        (CLIENT_CREDENTIALS,),
+        (CLIENT_CREDENTIALS,),
+        "client_secret_basic",
+        False,
+    ),
 }
 APP_TYPE_CHOICES = [(p.app_type, p.label) for p in PRESETS.values()]
 

@@ -6,6 +6,7 @@ would wipe a user's lockout; the file and database caches count with a read and 
 cache is Redis or Memcached, the limits therefore keep a local-memory store of their own, sized for them.
 Redis is used as it is: configure it not to evict these keys (``noeviction``, or a ``volatile-*`` policy with
 room to spare)."""
+
 from __future__ import annotations
 
 import contextlib
@@ -82,8 +83,15 @@ def peek_many(checks: list[tuple[str, str]]) -> list[Limit]:
     for (name, _), cache_key in zip(checks, keys, strict=True):
         limit, window = authflows_settings.RATE_LIMITS[name]
         stored = values.get(cache_key + ":t")
-        out.append(Limit(int(values.get(cache_key) or 0), int(limit), int(window), cache_key,
-                         float(stored) if stored is not None else time.time() + window))
+        out.append(
+            Limit(
+                int(values.get(cache_key) or 0),
+                int(limit),
+                int(window),
+                cache_key,
+                float(stored) if stored is not None else time.time() + window,
+            )
+        )
     return out
 
 

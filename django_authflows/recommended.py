@@ -1,4 +1,5 @@
 """The DOT settings django_authflows needs and recommends; a project spreads them into its settings."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -18,6 +18,7 @@ Unknown client_ids and audiences are remembered too (bounded, keyed by a 16-byte
 string an attacker sent), so that a wrong client_id and a wrong secret cost the same and an attacker
 cannot tell which client_ids exist from the response time.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -134,8 +135,11 @@ def _publish_generation() -> None:
 @lru_cache(maxsize=1)
 def in_database() -> bool:
     """True when the default cache is per process, so the generation must live in the database."""
-    backend = (getattr(settings, "CACHES", {}) or {}).get("default", {}).get(
-        "BACKEND", "django.core.cache.backends.locmem.LocMemCache")
+    backend = (
+        (getattr(settings, "CACHES", {}) or {})
+        .get("default", {})
+        .get("BACKEND", "django.core.cache.backends.locmem.LocMemCache")
+    )
     return backend.endswith(PROCESS_LOCAL_CACHES)
 
 
@@ -227,8 +231,12 @@ def client_grant(application_id: Any, identifier: str) -> Any | None:
         return None
     found = registry.lookup(
         ("grant", application_id, _short(identifier)),
-        lambda: ClientGrant.objects.select_related("api")
-        .filter(application_id=application_id, api__identifier=identifier).first())
+        lambda: (
+            ClientGrant.objects.select_related("api")
+            .filter(application_id=application_id, api__identifier=identifier)
+            .first()
+        ),
+    )
     if found is None:
         return None
     grant = _clone(found)

@@ -2,6 +2,7 @@
 
 Access tokens are JWTs that APIs validate without a query, so revoking one also puts its hash on a
 deny-list in Django's cache until it expires (one cache read per API request; Redis in production)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -61,8 +62,9 @@ def revoke_family(family: uuid.UUID | None) -> None:
         now = timezone.now()
         TokenFamily.objects.filter(family=family, revoked__isnull=True).update(revoked=now)
         members = refresh_token_model.objects.filter(token_family=family)
-        revoke_access_tokens(access_token_model.objects.filter(
-            pk__in=members.exclude(access_token_id=None).values("access_token_id")))
+        revoke_access_tokens(
+            access_token_model.objects.filter(pk__in=members.exclude(access_token_id=None).values("access_token_id"))
+        )
         revoke_access_tokens(access_token_model.objects.filter(source_refresh_token__token_family=family))
         refresh_token_model.revoke_family(family)
 
@@ -73,8 +75,11 @@ def revoke_application_for_user(application: Any, user: Any) -> int:
 
     from .models import Consent, TokenFamily
 
-    families = list(TokenFamily.objects.filter(application=application, user=user, revoked__isnull=True)
-                    .values_list("family", flat=True))
+    families = list(
+        TokenFamily.objects.filter(application=application, user=user, revoked__isnull=True).values_list(
+            "family", flat=True
+        )
+    )
     for family in families:
         revoke_family(family)
     revoke_access_tokens(get_access_token_model().objects.filter(application=application, user=user))

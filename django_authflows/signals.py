@@ -1,5 +1,6 @@
 """Signals (past tense; arguments are objects or ids, never tokens, codes or secrets) and the admin audit
 receiver. Receivers are connected by ``AuthflowsConfig.ready()``, never by importing a module."""
+
 from __future__ import annotations
 
 from django.dispatch import Signal
@@ -24,11 +25,14 @@ def _admin_action_logged(sender: object, instance: object, created: bool, **kwar
     from . import audit
 
     if created:
-        audit.event("admin_action", user_id=getattr(instance, "user_id", None),
-                    action={1: "add", 2: "change", 3: "delete"}.get(getattr(instance, "action_flag", 0), "other"),
-                    model=str(getattr(instance, "content_type", "") or ""),
-                    object_id=getattr(instance, "object_id", None),
-                    message=str(getattr(instance, "get_change_message", lambda: "")())[:200] or None)
+        audit.event(
+            "admin_action",
+            user_id=getattr(instance, "user_id", None),
+            action={1: "add", 2: "change", 3: "delete"}.get(getattr(instance, "action_flag", 0), "other"),
+            model=str(getattr(instance, "content_type", "") or ""),
+            object_id=getattr(instance, "object_id", None),
+            message=str(getattr(instance, "get_change_message", lambda: "")())[:200] or None,
+        )
 
 
 def connect_admin_audit() -> None:

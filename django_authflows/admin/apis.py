@@ -1,4 +1,5 @@
 """APIs (audiences) with their permissions, and the machine-to-machine applications authorised on them."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -71,8 +72,12 @@ class ApiAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("permissions"))
     def permissions(self, obj: Api) -> str:
-        return format_html_join("\n", "<div><code>{}</code> {}</div>",
-                                ((p["value"], p.get("description", "")) for p in obj.scopes)) or "-"
+        return (
+            format_html_join(
+                "\n", "<div><code>{}</code> {}</div>", ((p["value"], p.get("description", "")) for p in obj.scopes)
+            )
+            or "-"
+        )
 
     @admin.display(description=_("permissions"))
     def permission_list(self, obj: Api) -> str:
@@ -87,9 +92,13 @@ class ApiAdmin(admin.ModelAdmin):
             return form.save(commit=False)
         data = form.cleaned_data
         return apis.create_api(
-            name=data["name"], identifier=data["identifier"], scopes=[_line(p) for p in data["permissions"]],
-            token_lifetime=data["token_lifetime"], signing_alg=data["signing_alg"],
-            allow_offline_access=data["allow_offline_access"])
+            name=data["name"],
+            identifier=data["identifier"],
+            scopes=[_line(p) for p in data["permissions"]],
+            token_lifetime=data["token_lifetime"],
+            signing_alg=data["signing_alg"],
+            allow_offline_access=data["allow_offline_access"],
+        )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         if change:  # a new one was saved whole by apis.create_api (no many-to-many fields, no inlines)
@@ -99,9 +108,14 @@ class ApiAdmin(admin.ModelAdmin):
         if not change:
             return  # saved by apis.create_api in save_form
         data = form.cleaned_data
-        apis.update_api(obj, name=data["name"], scopes=[_line(p) for p in data["permissions"]],
-                        token_lifetime=data["token_lifetime"], signing_alg=data["signing_alg"],
-                        allow_offline_access=data["allow_offline_access"])
+        apis.update_api(
+            obj,
+            name=data["name"],
+            scopes=[_line(p) for p in data["permissions"]],
+            token_lifetime=data["token_lifetime"],
+            signing_alg=data["signing_alg"],
+            allow_offline_access=data["allow_offline_access"],
+        )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """Client grants go through apis.create_client_grant, against the API's permissions as just saved."""

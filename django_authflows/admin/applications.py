@@ -1,4 +1,5 @@
 """Applications, as on Auth0's dashboard: created from a type, secret shown once, a quickstart per type."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -75,19 +76,28 @@ class ApplicationAdmin(admin.ModelAdmin):
         ]
 
     def _url(self, name: str, app: Application) -> str:
-        return reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}", args=[quote(app.pk)],
-                       current_app=self.admin_site.name)
+        return reverse(
+            f"admin:{self.opts.app_label}_{self.opts.model_name}_{name}",
+            args=[quote(app.pk)],
+            current_app=self.admin_site.name,
+        )
 
     def _app_type(self, request: HttpRequest, obj: Application | None) -> str:
         return obj.app_type if obj is not None else request.GET.get("app_type", presets.REGULAR)
 
-    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
-                 ) -> HttpResponse:
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if request.GET.get("app_type") not in presets.PRESETS:
             return self.choose_type_view(request)
         preset = presets.get_preset(request.GET["app_type"])
-        extra = {"show_save_and_add_another": False, "show_save_and_continue": False, "preset": preset,
-                 "title": _t("Add %(type)s") % {"type": preset.label}, **(extra_context or {})}
+        extra = {
+            "show_save_and_add_another": False,
+            "show_save_and_continue": False,
+            "preset": preset,
+            "title": _t("Add %(type)s") % {"type": preset.label},
+            **(extra_context or {}),
+        }
         return super().add_view(request, form_url, extra)
 
     def choose_type_view(self, request: HttpRequest) -> HttpResponse:
@@ -95,17 +105,27 @@ class ApplicationAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         submitted = "app_type" in request.GET or "step" in request.GET  # an empty step one says what is missing
-        form = forms.ApplicationTypeForm(request.GET if submitted else None,
-                                         initial={"name": request.GET.get("name", "")})
+        form = forms.ApplicationTypeForm(
+            request.GET if submitted else None, initial={"name": request.GET.get("name", "")}
+        )
         form.is_valid()
-        return TemplateResponse(request, self.choose_type_template, {
-            **self.admin_site.each_context(request), "opts": self.opts, "form": form, "media": self.media,
-            "title": _t("Add application"), "has_view_permission": self.has_view_permission(request),
-            "changelist_filters": request.GET.get("_changelist_filters", ""),
-        })
+        return TemplateResponse(
+            request,
+            self.choose_type_template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "form": form,
+                "media": self.media,
+                "title": _t("Add application"),
+                "has_view_permission": self.has_view_permission(request),
+                "changelist_filters": request.GET.get("_changelist_filters", ""),
+            },
+        )
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         app = self.get_object(request, unquote(object_id))
         extra = dict(extra_context or {})
         if app is not None and self.has_view_or_change_permission(request, app):
@@ -124,12 +144,20 @@ class ApplicationAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(self._url("change", app))
         if not confirmed(request):
             return confirm(
-                self, request, title=_t("Rotate the client secret?"), objects=[app],
+                self,
+                request,
+                title=_t("Rotate the client secret?"),
+                objects=[app],
                 question=_t("A new client secret will be generated for “%(app)s” and shown once.") % {"app": app},
-                consequences=[_t("The current secret stops working at once: every server that uses it must be "
-                                 "given the new one."),
-                              _t("Tokens already issued stay valid until they expire.")],
-                submit=_t("Yes, rotate the secret"), cancel_url=self._url("change", app))
+                consequences=[
+                    _t(
+                        "The current secret stops working at once: every server that uses it must be given the new one."
+                    ),
+                    _t("Tokens already issued stay valid until they expire."),
+                ],
+                submit=_t("Yes, rotate the secret"),
+                cancel_url=self._url("change", app),
+            )
         secret = app_service.rotate_secret(app)
         self.log_change(request, app, _t("Rotated the client secret."))
         request.session[SECRET_SESSION_KEY % app.pk] = secret
@@ -142,15 +170,29 @@ class ApplicationAdmin(admin.ModelAdmin):
         if not (self.has_change_permission(request, app) or self.has_add_permission(request)):
             raise PermissionDenied
         secret = request.session.pop(SECRET_SESSION_KEY % app.pk, None)
-        return TemplateResponse(request, self.secret_template, {
-            **self.admin_site.each_context(request), "opts": self.opts, "original": app, "secret": secret,
-            "title": _t("Client secret of %(app)s") % {"app": app}, "media": self.media,
-            "change_url": (self._url("change", app) if self.has_view_or_change_permission(request, app)
-                           else reverse("admin:index", current_app=self.admin_site.name)),
-            "rotate_secret_url": (self._url("rotate_secret", app)
-                                  if app.preset.confidential and self.has_change_permission(request, app) else None),
-            "has_view_permission": True,
-        })
+        return TemplateResponse(
+            request,
+            self.secret_template,
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": app,
+                "secret": secret,
+                "title": _t("Client secret of %(app)s") % {"app": app},
+                "media": self.media,
+                "change_url": (
+                    self._url("change", app)
+                    if self.has_view_or_change_permission(request, app)
+                    else reverse("admin:index", current_app=self.admin_site.name)
+                ),
+                "rotate_secret_url": (
+                    self._url("rotate_secret", app)
+                    if app.preset.confidential and self.has_change_permission(request, app)
+                    else None
+                ),
+                "has_view_permission": True,
+            },
+        )
 
     def _object_or_404(self, request: HttpRequest, object_id: str) -> Application:
         app = self.get_object(request, unquote(object_id))
@@ -159,10 +201,12 @@ class ApplicationAdmin(admin.ModelAdmin):
         return app
 
     # -- forms -----------------------------------------------------------------------------------
-    def get_form(self, request: HttpRequest, obj: Application | None = None, change: bool = False,
-                 **kwargs: Any) -> Any:
-        kwargs["form"] = (forms.ApplicationChangeForm if obj is not None
-                          else forms.create_form_for(self._app_type(request, obj)))
+    def get_form(
+        self, request: HttpRequest, obj: Application | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        kwargs["form"] = (
+            forms.ApplicationChangeForm if obj is not None else forms.create_form_for(self._app_type(request, obj))
+        )
         return super().get_form(request, obj, change, **kwargs)
 
     def get_fieldsets(self, request: HttpRequest, obj: Application | None = None) -> list[Any]:
@@ -178,11 +222,24 @@ class ApplicationAdmin(admin.ModelAdmin):
             # No user ever logs in to a machine-to-machine application: no consent page to skip.
             advanced = ["can_introspect"] if app_type == presets.M2M else ["first_party", "can_introspect"]
             if app_type != presets.M2M:
-                fieldsets.append((_("Back-Channel Logout"), {"fields": [
-                    "backchannel_logout_uri", "backchannel_logout_session_required",
-                    "refresh_tokens_end_with_session"]}))
-            fieldsets.append((_("Credentials and keys"), {"fields": [
-                "auth_method", "public_jwks", "key_set_uri", "require_pushed_authorization_requests"]}))
+                fieldsets.append(
+                    (
+                        _("Back-Channel Logout"),
+                        {
+                            "fields": [
+                                "backchannel_logout_uri",
+                                "backchannel_logout_session_required",
+                                "refresh_tokens_end_with_session",
+                            ]
+                        },
+                    )
+                )
+            fieldsets.append(
+                (
+                    _("Credentials and keys"),
+                    {"fields": ["auth_method", "public_jwks", "key_set_uri", "require_pushed_authorization_requests"]},
+                )
+            )
             fieldsets.append((_("Advanced"), {"fields": [*advanced, "require_dpop", "created", "updated"]}))
         return fieldsets
 
@@ -196,8 +253,13 @@ class ApplicationAdmin(admin.ModelAdmin):
             return form.save(commit=False)
         data = form.cleaned_data
         app, secret = app_service.create_application(
-            form.app_type, name=data["name"], grants=data["grants"], callbacks=data.get("callbacks", []),
-            origins=data.get("origins", []), logout_urls=data.get("logout_urls", []))
+            form.app_type,
+            name=data["name"],
+            grants=data["grants"],
+            callbacks=data.get("callbacks", []),
+            origins=data.get("origins", []),
+            logout_urls=data.get("logout_urls", []),
+        )
         if data.get("api") is not None:
             api_service.create_client_grant(app, data["api"], data.get("api_scopes") or [])
         if secret:
@@ -213,19 +275,27 @@ class ApplicationAdmin(admin.ModelAdmin):
             return  # saved by app_service.create_application in save_form
         data = form.cleaned_data
         app_service.update_application(
-            obj, name=data["name"], grants=data["grants"],
-            callbacks=data.get("callbacks", obj.redirect_uri_list), origins=data.get("origins", obj.origin_list),
+            obj,
+            name=data["name"],
+            grants=data["grants"],
+            callbacks=data.get("callbacks", obj.redirect_uri_list),
+            origins=data.get("origins", obj.origin_list),
             logout_urls=data.get("logout_urls", obj.logout_url_list),
-            first_party=data.get("first_party", obj.first_party), can_introspect=data["can_introspect"],
+            first_party=data.get("first_party", obj.first_party),
+            can_introspect=data["can_introspect"],
             require_dpop=data.get("require_dpop", obj.require_dpop),
             backchannel_logout_uri=data.get("backchannel_logout_uri"),
             backchannel_logout_session_required=data.get("backchannel_logout_session_required"),
             refresh_tokens_end_with_session=data.get("refresh_tokens_end_with_session"),
-            auth_method=data["auth_method"], jwks=data.get("public_jwks") or {}, jwks_uri=data.get("key_set_uri", ""),
-            require_par=data.get("require_pushed_authorization_requests", False))
+            auth_method=data["auth_method"],
+            jwks=data.get("public_jwks") or {},
+            jwks_uri=data.get("key_set_uri", ""),
+            require_par=data.get("require_pushed_authorization_requests", False),
+        )
 
-    def response_add(self, request: HttpRequest, obj: Application, post_url_continue: str | None = None
-                     ) -> HttpResponse:
+    def response_add(
+        self, request: HttpRequest, obj: Application, post_url_continue: str | None = None
+    ) -> HttpResponse:
         if IS_POPUP_VAR in request.POST:
             return super().response_add(request, obj, post_url_continue)
         self.message_user(request, format_html(_t("The application “{}” was created."), obj), messages.SUCCESS)
@@ -257,11 +327,15 @@ class ApplicationAdmin(admin.ModelAdmin):
         return format_html(
             '<code class="authflows-value" id="client-id">{}</code> '
             '<button type="button" class="button authflows-copy" data-copy="#client-id" hidden>{}</button>',
-            obj.client_id, _t("Copy"))
+            obj.client_id,
+            _t("Copy"),
+        )
 
     @admin.display(description=_("client secret"))
     def client_secret_display(self, obj: Application) -> str:
         if not obj.preset.confidential:
             return _t("None: a public client (PKCE) has no secret.")
-        return _t("Stored hashed: shown only once, when the application is created or the secret rotated "
-                  "(“Rotate secret” above).")
+        return _t(
+            "Stored hashed: shown only once, when the application is created or the secret rotated "
+            "(“Rotate secret” above)."
+        )

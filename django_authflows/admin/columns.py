@@ -1,4 +1,5 @@
 """Compact date columns for the admin's lists, so that a list with its filters fits a 1280 px screen."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

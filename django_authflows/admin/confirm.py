@@ -1,4 +1,5 @@
 """An intermediate "Are you sure?" page for destructive admin actions, like Django's delete confirmation."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -22,10 +23,19 @@ def confirmed(request: HttpRequest) -> bool:
     return request.method == "POST" and request.POST.get("post") == "yes"
 
 
-def confirm(modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str, question: str,
-            objects: Iterable[Any], consequences: Iterable[str] = (), action: str | None = None,
-            submit: str | StrPromise = _("Yes, I’m sure"), cancel_url: str | None = None,
-            describe: Callable[[Any], str] = str) -> TemplateResponse:
+def confirm(
+    modeladmin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    title: str,
+    question: str,
+    objects: Iterable[Any],
+    consequences: Iterable[str] = (),
+    action: str | None = None,
+    submit: str | StrPromise = _("Yes, I’m sure"),
+    cancel_url: str | None = None,
+    describe: Callable[[Any], str] = str,
+) -> TemplateResponse:
     """Render the confirmation page. With ``action`` it posts back to the changelist as an admin action
     (the selected ids ride along, as on Django's "delete selected" page); without, to the same URL.
     ``describe`` labels each object (``str`` by default)."""
@@ -41,8 +51,8 @@ def confirm(modeladmin: admin.ModelAdmin, request: HttpRequest, *, title: str, q
         "action": action,
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         "submit": submit,
-        "cancel_url": cancel_url or reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist",
-                                            current_app=modeladmin.admin_site.name),
+        "cancel_url": cancel_url
+        or reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist", current_app=modeladmin.admin_site.name),
     }
     request.current_app = modeladmin.admin_site.name
     return TemplateResponse(request, TEMPLATE, context)

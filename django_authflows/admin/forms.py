@@ -1,4 +1,5 @@
 """Admin forms: every value is checked by the rules of presets and apis, errors shown on the field."""
+
 from __future__ import annotations
 
 import json
@@ -15,18 +16,27 @@ from ..models import Api, Application, ClientGrant
 
 #: What each type is for, in Auth0's words, on the first step of "Add application".
 TYPE_HELP = {
-    presets.REGULAR: _("Traditional web app using redirects (Django, Rails, Express...). Confidential: "
-                       "it keeps a client secret on the server."),
-    presets.SPA: _("A JavaScript front end that runs in the browser and calls an API (React, Vue, Angular). "
-                   "Public: Authorization Code with PKCE, no secret."),
-    presets.NATIVE: _("Mobile, desktop, CLI and smart-device apps running natively. Public: PKCE, and the "
-                      "device flow for devices without a browser."),
-    presets.M2M: _("CLIs, daemons or services on your back end that call an API with their own "
-                   "credentials (Client Credentials)."),
+    presets.REGULAR: _(
+        "Traditional web app using redirects (Django, Rails, Express...). Confidential: "
+        "it keeps a client secret on the server."
+    ),
+    presets.SPA: _(
+        "A JavaScript front end that runs in the browser and calls an API (React, Vue, Angular). "
+        "Public: Authorization Code with PKCE, no secret."
+    ),
+    presets.NATIVE: _(
+        "Mobile, desktop, CLI and smart-device apps running natively. Public: PKCE, and the "
+        "device flow for devices without a browser."
+    ),
+    presets.M2M: _(
+        "CLIs, daemons or services on your back end that call an API with their own credentials (Client Credentials)."
+    ),
 }
 URL_HELP = _("One URL per line, matched exactly. https, or http on 127.0.0.1, [::1] and localhost.")
-NATIVE_URL_HELP = _("One URL per line, matched exactly. https, http on loopback (any port matches), or a "
-                    "reverse-domain scheme such as com.example.app:/callback.")
+NATIVE_URL_HELP = _(
+    "One URL per line, matched exactly. https, http on loopback (any port matches), or a "
+    "reverse-domain scheme such as com.example.app:/callback."
+)
 
 
 class LinesField(forms.CharField):
@@ -35,8 +45,9 @@ class LinesField(forms.CharField):
 
     def __init__(self, *, check: Callable[[str], str] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 3, "cols": 70, "class": "vLargeTextField",
-                                                          "spellcheck": "false"}))
+        kwargs.setdefault(
+            "widget", forms.Textarea(attrs={"rows": 3, "cols": 70, "class": "vLargeTextField", "spellcheck": "false"})
+        )
         super().__init__(**kwargs)
         self.check = check
 
@@ -63,31 +74,48 @@ class LinesField(forms.CharField):
 class ApplicationTypeForm(forms.Form):
     """Step one of "Add application": a name and a type; everything else comes from the type's preset."""
 
-    name = forms.CharField(label=_("Name"), max_length=255,
-                           widget=forms.TextInput(attrs={"class": "vTextField", "autofocus": True}),
-                           error_messages={"required": _("Give the application a name.")})
-    app_type = forms.ChoiceField(label=_("Application type"), choices=presets.APP_TYPE_CHOICES,
-                                 widget=forms.RadioSelect,
-                                 error_messages={"required": _("Choose one of the four types below.")})
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=255,
+        widget=forms.TextInput(attrs={"class": "vTextField", "autofocus": True}),
+        error_messages={"required": _("Give the application a name.")},
+    )
+    app_type = forms.ChoiceField(
+        label=_("Application type"),
+        choices=presets.APP_TYPE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose one of the four types below.")},
+    )
 
     def type_choices(self) -> list[dict[str, Any]]:
         chosen = self["app_type"].value()
-        return [{"value": p.app_type, "label": p.label, "help": TYPE_HELP[p.app_type],
-                 "checked": chosen == p.app_type} for p in presets.PRESETS.values()]
+        return [
+            {"value": p.app_type, "label": p.label, "help": TYPE_HELP[p.app_type], "checked": chosen == p.app_type}
+            for p in presets.PRESETS.values()
+        ]
 
 
 class ApplicationFormBase(forms.ModelForm):
     """Grants limited to what the type allows, and the URL lists, each checked like the CLI checks them."""
 
     app_type: str = presets.REGULAR
-    grants = forms.MultipleChoiceField(label=_("Grant types"), widget=forms.CheckboxSelectMultiple,
-                                       error_messages={"required": _("Choose at least one grant type.")})
+    grants = forms.MultipleChoiceField(
+        label=_("Grant types"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one grant type.")},
+    )
     callbacks = LinesField(label=_("Allowed Callback URLs"))
-    origins = LinesField(label=_("Allowed Web Origins"), check=presets.validate_origin,
-                         help_text=_("One origin per line (scheme://host[:port]): browsers on these origins may "
-                                     "call /oauth/token, /oauth/revoke and /userinfo (CORS)."))
-    logout_urls = LinesField(label=_("Allowed Logout URLs"),
-                             help_text=_("One URL per line: where /v2/logout may send the user back to."))
+    origins = LinesField(
+        label=_("Allowed Web Origins"),
+        check=presets.validate_origin,
+        help_text=_(
+            "One origin per line (scheme://host[:port]): browsers on these origins may "
+            "call /oauth/token, /oauth/revoke and /userinfo (CORS)."
+        ),
+    )
+    logout_urls = LinesField(
+        label=_("Allowed Logout URLs"), help_text=_("One URL per line: where /v2/logout may send the user back to.")
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,13 +173,21 @@ class ApplicationCreateForm(ApplicationFormBase):
     with which permissions (``cleaned_data["api"]`` and ``["api_scopes"]``: the client grant to create)."""
 
     api = forms.ModelChoiceField(
-        label=_("Authorized API"), queryset=Api.objects.order_by("name"), required=False,
+        label=_("Authorized API"),
+        queryset=Api.objects.order_by("name"),
+        required=False,
         empty_label=_("None for now"),
-        help_text=_("The API this application may get tokens for (client credentials). Without one, its "
-                    "token requests are refused until you authorize it on an API."))
+        help_text=_(
+            "The API this application may get tokens for (client credentials). Without one, its "
+            "token requests are refused until you authorize it on an API."
+        ),
+    )
     api_scopes = forms.MultipleChoiceField(
-        label=_("Permissions"), required=False, widget=forms.CheckboxSelectMultiple,
-        help_text=_("The permissions (scopes) of the chosen API that its tokens may carry."))
+        label=_("Permissions"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The permissions (scopes) of the chosen API that its tokens may carry."),
+    )
 
     class Meta:
         model = Application
@@ -163,9 +199,21 @@ class ApplicationCreateForm(ApplicationFormBase):
             del self.fields["api"], self.fields["api_scopes"]
             return
         cast(forms.MultipleChoiceField, self.fields["api_scopes"]).choices = [
-            (api.name, [(f"{api.pk} {p['value']}", p["value"] if p.get("description") in (None, "", p["value"])
-                         else f"{p['value']} ({p['description']})") for p in api.scopes])
-            for api in Api.objects.order_by("name") if api.scopes]
+            (
+                api.name,
+                [
+                    (
+                        f"{api.pk} {p['value']}",
+                        p["value"]
+                        if p.get("description") in (None, "", p["value"])
+                        else f"{p['value']} ({p['description']})",
+                    )
+                    for p in api.scopes
+                ],
+            )
+            for api in Api.objects.order_by("name")
+            if api.scopes
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -185,21 +233,40 @@ class ApplicationChangeForm(ApplicationFormBase):
     """The settings of an existing application; saved through app_service.update_application. The client
     secret is not a field: it is stored hashed and only "Rotate secret" changes it."""
 
-    auth_method = forms.ChoiceField(label=_("Token endpoint authentication"), required=False,
-                                    choices=[("", _("The type's default")), *presets.AUTH_METHOD_CHOICES])
+    auth_method = forms.ChoiceField(
+        label=_("Token endpoint authentication"),
+        required=False,
+        choices=[("", _("The type's default")), *presets.AUTH_METHOD_CHOICES],
+    )
     public_jwks = forms.CharField(
-        label=_("Public keys (JWKS)"), required=False,
+        label=_("Public keys (JWKS)"),
+        required=False,
         widget=forms.Textarea(attrs={"rows": 6, "cols": 70, "class": "vLargeTextField", "spellcheck": "false"}),
-        help_text=_('The application\'s PUBLIC keys as a JWK Set ({"keys": [...]}). Never paste a private key: '
-                    "the server never needs one."))
-    key_set_uri = forms.URLField(label=_("JWKS URL"), required=False, max_length=2048, assume_scheme="https",
-                                 help_text=_("Or where the application publishes its public keys (https)."))
+        help_text=_(
+            'The application\'s PUBLIC keys as a JWK Set ({"keys": [...]}). Never paste a private key: '
+            "the server never needs one."
+        ),
+    )
+    key_set_uri = forms.URLField(
+        label=_("JWKS URL"),
+        required=False,
+        max_length=2048,
+        assume_scheme="https",
+        help_text=_("Or where the application publishes its public keys (https)."),
+    )
 
     class Meta:
         model = Application
-        fields = ["name", "first_party", "can_introspect", "require_dpop", "backchannel_logout_uri",
-                  "backchannel_logout_session_required", "refresh_tokens_end_with_session",
-                  "require_pushed_authorization_requests"]
+        fields = [
+            "name",
+            "first_party",
+            "can_introspect",
+            "require_dpop",
+            "backchannel_logout_uri",
+            "backchannel_logout_session_required",
+            "refresh_tokens_end_with_session",
+            "require_pushed_authorization_requests",
+        ]
 
     def clean_public_jwks(self) -> Any:
         text = (self.cleaned_data.get("public_jwks") or "").strip()
@@ -223,20 +290,28 @@ class ApplicationChangeForm(ApplicationFormBase):
         if "backchannel_logout_uri" in self.fields:
             self.fields["backchannel_logout_uri"].help_text = _(
                 "OIDC Back-Channel Logout: logout tokens are POSTed here when a session the application took "
-                "part in ends (https, or http on 127.0.0.1, [::1] and localhost).")
+                "part in ends (https, or http on 127.0.0.1, [::1] and localhost)."
+            )
         if self.app_type == presets.M2M:  # no user session to end
-            for name in ("backchannel_logout_uri", "backchannel_logout_session_required",
-                         "refresh_tokens_end_with_session"):
+            for name in (
+                "backchannel_logout_uri",
+                "backchannel_logout_session_required",
+                "refresh_tokens_end_with_session",
+            ):
                 self.fields.pop(name, None)
         if instance is not None:
-            current = {"grants": list(instance.grant_types), "callbacks": instance.redirect_uri_list,
-                       "origins": instance.origin_list, "logout_urls": instance.logout_url_list,
-                       "auth_method": instance.auth_method, "key_set_uri": instance.jwks_uri,
-                       "public_jwks": json.dumps(instance.jwks, indent=2) if instance.jwks else ""}
+            current = {
+                "grants": list(instance.grant_types),
+                "callbacks": instance.redirect_uri_list,
+                "origins": instance.origin_list,
+                "logout_urls": instance.logout_url_list,
+                "auth_method": instance.auth_method,
+                "key_set_uri": instance.jwks_uri,
+                "public_jwks": json.dumps(instance.jwks, indent=2) if instance.jwks else "",
+            }
             for name, value in current.items():
                 if name in self.fields:
                     self.fields[name].initial = value
-
 
     def clean_backchannel_logout_uri(self) -> str:
         value = (self.cleaned_data.get("backchannel_logout_uri") or "").strip()
@@ -250,7 +325,8 @@ class ApplicationChangeForm(ApplicationFormBase):
         if "auth_method" in data and "public_jwks" in data and "key_set_uri" in data:
             try:
                 data["auth_method"] = presets.check_auth_method(
-                    self.app_type, data["auth_method"] or getattr(self.instance, "auth_method", ""))
+                    self.app_type, data["auth_method"] or getattr(self.instance, "auth_method", "")
+                )
                 if data["public_jwks"] and data["key_set_uri"]:
                     raise ValueError("Register the public keys inline or by URL, not both.")
                 if data["auth_method"] == presets.PRIVATE_KEY_JWT and not (data["public_jwks"] or data["key_set_uri"]):
@@ -269,8 +345,10 @@ class PermissionsField(LinesField):
 
     def prepare_value(self, value: Any) -> Any:
         if isinstance(value, list):
-            return "\n".join(p["value"] if p.get("description") in (None, "", p["value"])
-                             else f"{p['value']} = {p['description']}" for p in value)
+            return "\n".join(
+                p["value"] if p.get("description") in (None, "", p["value"]) else f"{p['value']} = {p['description']}"
+                for p in value
+            )
         return value
 
     def clean(self, value: Any) -> list[dict[str, str]]:  # type: ignore[override]
@@ -287,8 +365,11 @@ class ApiForm(forms.ModelForm):
     permissions = PermissionsField(
         label=_("Permissions"),
         widget=forms.Textarea(attrs={"rows": 5, "cols": 70, "class": "vLargeTextField", "spellcheck": "false"}),
-        help_text=_("One per line: <code>value = description</code>, for example "
-                    "<code>read:messages = Read your messages</code>. Values have no spaces or quotes."))
+        help_text=_(
+            "One per line: <code>value = description</code>, for example "
+            "<code>read:messages = Read your messages</code>. Values have no spaces or quotes."
+        ),
+    )
 
     class Meta:
         model = Api
@@ -316,8 +397,7 @@ class ClientGrantForm(forms.ModelForm):
     """One machine-to-machine application authorised on the API, with some of its permissions."""
 
     api: Api | None = None
-    scopes = forms.MultipleChoiceField(label=_("Permissions"), required=False,
-                                       widget=forms.CheckboxSelectMultiple)
+    scopes = forms.MultipleChoiceField(label=_("Permissions"), required=False, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
         model = ClientGrant
@@ -327,8 +407,12 @@ class ClientGrantForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         permissions = self.api.scopes if self.api is not None else []
         cast(forms.MultipleChoiceField, self.fields["scopes"]).choices = [
-            (p["value"], p["value"] if p.get("description") in (None, "", p["value"])
-             else f"{p['value']} ({p['description']})") for p in permissions]
+            (
+                p["value"],
+                p["value"] if p.get("description") in (None, "", p["value"]) else f"{p['value']} ({p['description']})",
+            )
+            for p in permissions
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}  # Django's clean() returns cleaned_data

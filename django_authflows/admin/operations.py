@@ -1,5 +1,6 @@
 """Operations: read-only lists of what the flows recorded (tokens, codes, device grants, consents), with
 revocation actions. No page shows a token, code, secret or hash: those fields are never listed."""
+
 from __future__ import annotations
 
 from typing import Any, ClassVar
@@ -21,11 +22,22 @@ from .columns import CREATED, EXPIRES, code_expiry, date_column, short
 from .confirm import confirm, confirmed
 
 #: Never a field of any page here.
-SECRET_FIELDS = ("token", "token_checksum", "code", "code_challenge", "device_code_hash", "client_secret",
-                 "private_key", "session", "nonce", "claims")
+SECRET_FIELDS = (
+    "token",
+    "token_checksum",
+    "code",
+    "code_challenge",
+    "device_code_hash",
+    "client_secret",
+    "private_key",
+    "session",
+    "nonce",
+    "claims",
+)
 _USER = get_user_model().USERNAME_FIELD
-USER_SEARCH = (f"user__{_USER}",) + (("user__email",) if _USER != "email" and hasattr(get_user_model(), "email")
-                                     else ())
+USER_SEARCH = (f"user__{_USER}",) + (
+    ("user__email",) if _USER != "email" and hasattr(get_user_model(), "email") else ()
+)
 APP_SEARCH = ("application__name", "application__client_id")
 
 for _model in (AccessToken, RefreshToken, Grant, IDToken):  # DOT's admins, replaced below
@@ -61,8 +73,9 @@ class RecordAdmin(admin.ModelAdmin):
     def delete_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> HttpResponse:
         raise PermissionDenied
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         return super().change_view(request, object_id, form_url, {"show_delete": False, **(extra_context or {})})
 
 
@@ -94,19 +107,38 @@ class RevokedFilter(ExpiryFilter):
 class AccessTokenAdmin(RecordAdmin):
     list_display = ("id", "application", "user", "scope", CREATED, EXPIRES)
     list_filter = (ExpiryFilter, "application")
-    fields = ("id", "application", "user", "scope", "resource", "source_refresh_token", "id_token", "created",
-              "expires")
+    fields = (
+        "id",
+        "application",
+        "user",
+        "scope",
+        "resource",
+        "source_refresh_token",
+        "id_token",
+        "created",
+        "expires",
+    )
     date_hierarchy = "created"
     actions = ("revoke_tokens",)
 
     @admin.action(description=_("Revoke selected access tokens…"), permissions=["change"])
     def revoke_tokens(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
         if not confirmed(request):
-            return confirm(self, request, title=_t("Revoke access tokens?"), objects=queryset,
-                           action="revoke_tokens", question=_t("Revoke these access tokens?"), consequences=[
-                               _t("APIs refuse them from now on (a deny-list held until they expire)."),
-                               _t("Refresh tokens issued with them stay valid: revoke their family on the "
-                                  "refresh-token list to end the session.")])
+            return confirm(
+                self,
+                request,
+                title=_t("Revoke access tokens?"),
+                objects=queryset,
+                action="revoke_tokens",
+                question=_t("Revoke these access tokens?"),
+                consequences=[
+                    _t("APIs refuse them from now on (a deny-list held until they expire)."),
+                    _t(
+                        "Refresh tokens issued with them stay valid: revoke their family on the "
+                        "refresh-token list to end the session."
+                    ),
+                ],
+            )
         self.log_deletions(request, queryset)
         count = revocation.revoke_access_tokens(queryset.select_related(None))
         self.message_user(request, _t("Revoked %(n)d access token(s).") % {"n": count}, messages.SUCCESS)
@@ -128,12 +160,19 @@ class RefreshTokenAdmin(RecordAdmin):
         if not confirmed(request):
             members = RefreshToken.objects.filter(token_family__in=families).count()
             return confirm(
-                self, request, title=_t("Revoke refresh-token families?"), objects=queryset,
-                action="revoke_families", describe=lambda t: f"{t} ({t.application}, {t.user}): {t.token_family}",
-                question=_t("Revoke %(f)d famil(ies): %(n)d refresh token(s) in all?") % {
-                    "f": len(families), "n": members},
-                consequences=[_t("Every refresh token of each family stops working: the user signs in again."),
-                              _t("The access tokens issued from them are revoked too.")])
+                self,
+                request,
+                title=_t("Revoke refresh-token families?"),
+                objects=queryset,
+                action="revoke_families",
+                describe=lambda t: f"{t} ({t.application}, {t.user}): {t.token_family}",
+                question=_t("Revoke %(f)d famil(ies): %(n)d refresh token(s) in all?")
+                % {"f": len(families), "n": members},
+                consequences=[
+                    _t("Every refresh token of each family stops working: the user signs in again."),
+                    _t("The access tokens issued from them are revoked too."),
+                ],
+            )
         for token in queryset:
             if not token.token_family:  # issued before families existed: revoke it alone
                 revocation.revoke_access_tokens(AccessToken.objects.filter(pk=token.access_token_id))
@@ -172,11 +211,30 @@ class IDTokenAdmin(RecordAdmin):
 class DeviceGrantAdmin(RecordAdmin):
     """Device authorizations; search also finds one by its user code (typed, never shown)."""
 
-    list_display = ("id", "application", "state", "user", "scope", CREATED, EXPIRES,
-                    date_column("decided", _("decided")))
+    list_display = (
+        "id",
+        "application",
+        "state",
+        "user",
+        "scope",
+        CREATED,
+        EXPIRES,
+        date_column("decided", _("decided")),
+    )
     list_filter = ("state", "application")
-    fields = ("id", "application", "state", "user", "scope", "audience", "interval", "created", "expires",
-              "decided", "last_polled")
+    fields = (
+        "id",
+        "application",
+        "state",
+        "user",
+        "scope",
+        "audience",
+        "interval",
+        "created",
+        "expires",
+        "decided",
+        "last_polled",
+    )
     actions = ("deny_grants",)
 
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str) -> tuple[Any, bool]:
@@ -190,14 +248,22 @@ class DeviceGrantAdmin(RecordAdmin):
     def deny_grants(self, request: HttpRequest, queryset: Any) -> HttpResponse | None:
         open_grants = queryset.filter(state__in=[DeviceGrant.PENDING, DeviceGrant.APPROVED])
         if not open_grants.exists():
-            self.message_user(request, _t("Only pending or approved (not yet used) requests can be denied."),
-                              messages.WARNING)
+            self.message_user(
+                request, _t("Only pending or approved (not yet used) requests can be denied."), messages.WARNING
+            )
             return None
         if not confirmed(request):
-            return confirm(self, request, title=_t("Deny device requests?"), objects=open_grants,
-                           action="deny_grants", question=_t("Deny these device requests?"),
-                           consequences=[_t("The device gets access_denied on its next poll, even if the user "
-                                            "already approved it.")])
+            return confirm(
+                self,
+                request,
+                title=_t("Deny device requests?"),
+                objects=open_grants,
+                action="deny_grants",
+                question=_t("Deny these device requests?"),
+                consequences=[
+                    _t("The device gets access_denied on its next poll, even if the user already approved it.")
+                ],
+            )
         denied = devices.deny_device_grants(open_grants)
         for grant in denied:
             self.log_change(request, grant, _t("Denied by an administrator."))
@@ -222,12 +288,21 @@ class ConsentAdmin(RecordAdmin):
         pairs = {(c.application, c.user) for c in queryset}
         if not confirmed(request):
             return confirm(
-                self, request, title=_t("Revoke consents?"), objects=queryset, action="revoke_consents",
+                self,
+                request,
+                title=_t("Revoke consents?"),
+                objects=queryset,
+                action="revoke_consents",
                 describe=lambda c: f"{c.user} → {c.application} ({c.audience or _t('no API')})",
                 question=_t("Revoke what these users gave these applications?"),
-                consequences=[_t("The consent is deleted: the application must ask again."),
-                              _t("The user's refresh tokens for the application are revoked, with the access "
-                                 "tokens issued from them.")])
+                consequences=[
+                    _t("The consent is deleted: the application must ask again."),
+                    _t(
+                        "The user's refresh tokens for the application are revoked, with the access "
+                        "tokens issued from them."
+                    ),
+                ],
+            )
         revoked = 0
         for app, user in pairs:
             consents = Consent.objects.filter(application=app, user=user)

@@ -1,5 +1,6 @@
 """The read-only quickstart panel of an application's page: the issuer, the client_id and a minimal
 snippet for its type (curl for m2m, an authorize URL with PKCE for spa/native, authlib for regular)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -63,9 +64,11 @@ def _scope(app: Application) -> str:
 
 
 def _m2m(app: Application, issuer: str, audience: str | None) -> list[dict[str, str]]:
-    curl = (f"curl --request POST \\\n  --url {endpoint(issuer, 'token')} \\\n"
-            f"  --user '{app.client_id}:YOUR_CLIENT_SECRET' \\\n"
-            f"  --data grant_type=client_credentials \\\n  --data audience={audience or 'YOUR_API_IDENTIFIER'}")
+    curl = (
+        f"curl --request POST \\\n  --url {endpoint(issuer, 'token')} \\\n"
+        f"  --user '{app.client_id}:YOUR_CLIENT_SECRET' \\\n"
+        f"  --data grant_type=client_credentials \\\n  --data audience={audience or 'YOUR_API_IDENTIFIER'}"
+    )
     call = 'curl --header "Authorization: Bearer $ACCESS_TOKEN" https://your-api.example/...'
     return [{"label": _("Get an access token"), "code": curl}, {"label": _("Call your API"), "code": call}]
 
@@ -74,30 +77,45 @@ def _public(app: Application, issuer: str, audience: str | None) -> list[dict[st
     callback = app.redirect_uri_list[0] if app.redirect_uri_list else "YOUR_CALLBACK_URL"
     snippets = []
     if app.has_grant(presets.AUTHORIZATION_CODE):
-        params = {"response_type": "code", "client_id": app.client_id, "redirect_uri": callback,
-                  "scope": _scope(app), **({"audience": audience} if audience else {}), "state": "STATE"}
+        params = {
+            "response_type": "code",
+            "client_id": app.client_id,
+            "redirect_uri": callback,
+            "scope": _scope(app),
+            **({"audience": audience} if audience else {}),
+            "state": "STATE",
+        }
         url = endpoint(issuer, "authorize") + "?" + urlencode(params, quote_via=quote, safe=":/")
         url += "&code_challenge=$code_challenge&code_challenge_method=S256"
-        exchange = (f"curl --request POST --url {endpoint(issuer, 'token')} \\\n"
-                    f"  --data grant_type=authorization_code --data client_id={app.client_id} \\\n"
-                    f"  --data code_verifier=$code_verifier --data code=CODE_FROM_THE_CALLBACK \\\n"
-                    f"  --data-urlencode redirect_uri={callback}")
-        snippets += [{"label": _("1. Make a PKCE pair"), "code": PKCE_SHELL},
-                     {"label": _("2. Send the browser to this authorize URL"), "code": f'"{url}"'},
-                     {"label": _("3. Exchange the code at the token endpoint"), "code": exchange}]
+        exchange = (
+            f"curl --request POST --url {endpoint(issuer, 'token')} \\\n"
+            f"  --data grant_type=authorization_code --data client_id={app.client_id} \\\n"
+            f"  --data code_verifier=$code_verifier --data code=CODE_FROM_THE_CALLBACK \\\n"
+            f"  --data-urlencode redirect_uri={callback}"
+        )
+        snippets += [
+            {"label": _("1. Make a PKCE pair"), "code": PKCE_SHELL},
+            {"label": _("2. Send the browser to this authorize URL"), "code": f'"{url}"'},
+            {"label": _("3. Exchange the code at the token endpoint"), "code": exchange},
+        ]
     if app.has_grant(presets.DEVICE_CODE):
-        device = (f"curl --request POST --url {endpoint(issuer, 'device_code')} \\\n"
-                  f"  --data client_id={app.client_id} --data 'scope={_scope(app)}'"
-                  + (f" \\\n  --data audience={audience}" if audience else ""))
+        device = (
+            f"curl --request POST --url {endpoint(issuer, 'device_code')} \\\n"
+            f"  --data client_id={app.client_id} --data 'scope={_scope(app)}'"
+            + (f" \\\n  --data audience={audience}" if audience else "")
+        )
         snippets.append({"label": _("Device flow: ask for a user code"), "code": device})
     return snippets
 
 
 def _regular(app: Application, issuer: str, audience: str | None) -> list[dict[str, str]]:
     code = AUTHLIB.format(
-        client_id=app.client_id, metadata=endpoint(issuer, "openid-configuration"), scope=_scope(app),
+        client_id=app.client_id,
+        metadata=endpoint(issuer, "openid-configuration"),
+        scope=_scope(app),
         callback=app.redirect_uri_list[0] if app.redirect_uri_list else "YOUR_CALLBACK_URL",
-        audience=f', audience="{audience}"' if audience else "")
+        audience=f', audience="{audience}"' if audience else "",
+    )
     return [{"label": _("authlib's Django client"), "code": code}]
 
 

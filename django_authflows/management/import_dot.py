@@ -1,4 +1,5 @@
 """`manage.py authflows import-dot`: prints what :mod:`django_authflows.fromdot` did or would do."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,15 @@ from ..fromdot import Mapping, run
 
 
 def _row(m: Mapping) -> dict[str, Any]:
-    return {"client_id": m.client_id, "name": m.row.get("name"),
-            "dot": f"{m.row.get('client_type')} {m.row.get('authorization_grant_type')}",
-            "type": m.app_type or None, "grant_types": m.grants, "skipped": m.reason or None, "notes": m.notes}
+    return {
+        "client_id": m.client_id,
+        "name": m.row.get("name"),
+        "dot": f"{m.row.get('client_type')} {m.row.get('authorization_grant_type')}",
+        "type": m.app_type or None,
+        "grant_types": m.grants,
+        "skipped": m.reason or None,
+        "notes": m.notes,
+    }
 
 
 def report(command: Any, options: dict[str, Any]) -> None:
@@ -20,8 +27,15 @@ def report(command: Any, options: dict[str, Any]) -> None:
     rows = [_row(m) for m in result["mappings"]]
     for row in rows:
         cid = row["client_id"]
-        row["result"] = ("skipped" if row["skipped"] else "imported" if cid in done
-                         else "already imported" if cid in already else "would import")
+        row["result"] = (
+            "skipped"
+            if row["skipped"]
+            else "imported"
+            if cid in done
+            else "already imported"
+            if cid in already
+            else "would import"
+        )
     payload = {"dry_run": result["dry_run"], "steps": result["steps"], "applications": rows}
     if options["json"]:
         command.stdout.write(json.dumps(payload, indent=2))
@@ -37,5 +51,6 @@ def report(command: Any, options: dict[str, Any]) -> None:
         command.stdout.write(f"{row['result']:<16} {row['client_id']}  {row['name']!r}  {row['dot']} {what}{notes}")
     skipped = [r for r in rows if r["skipped"]]
     if skipped:
-        command.stderr.write(f"{len(skipped)} application(s) not imported: their rows stay in "
-                             "authflows_dot_application, unchanged.")
+        command.stderr.write(
+            f"{len(skipped)} application(s) not imported: their rows stay in authflows_dot_application, unchanged."
+        )

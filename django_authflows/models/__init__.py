@@ -1,4 +1,5 @@
 """Models: the swapped DOT Application, APIs and client grants, signing keys, consent."""
+
 from __future__ import annotations
 
 from .api import Api, ClientGrant
@@ -10,5 +11,16 @@ from .generation import RegistryGeneration
 from .keys import SigningKey
 from .session import BackchannelDelivery, LoginSession, SessionApplication
 
-__all__ = ["Api", "Application", "BackchannelDelivery", "ClientGrant", "Consent", "DeviceGrant", "LoginSession",
-           "RegistryGeneration", "SessionApplication", "SigningKey", "TokenFamily"]
+__all__ = [
+    "Api",
+    "Application",
+    "BackchannelDelivery",
+    "ClientGrant",
+    "Consent",
+    "DeviceGrant",
+    "LoginSession",
+    "RegistryGeneration",
+    "SessionApplication",
+    "SigningKey",
+    "TokenFamily",
+]

@@ -1,4 +1,5 @@
 """APIs (resource servers, identified by their audience) and client grants for m2m applications."""
+
 from __future__ import annotations
 
 from django.db import models
@@ -11,13 +12,21 @@ SIGNING_ALGS = [("RS256", "RS256"), ("ES256", "ES256"), ("EdDSA", "EdDSA")]
 class Api(models.Model):
     """An API, as in Auth0: its identifier is the ``audience`` clients ask tokens for."""
 
-    identifier = models.CharField(_("identifier"), max_length=255, unique=True,
-                                  help_text=_("The audience of access tokens for this API; cannot change."))
+    identifier = models.CharField(
+        _("identifier"),
+        max_length=255,
+        unique=True,
+        help_text=_("The audience of access tokens for this API; cannot change."),
+    )
     name = models.CharField(_("name"), max_length=255)
     # [{"value": "read:messages", "description": "Read your messages"}, ...]
     scopes = models.JSONField(_("permissions"), default=list, blank=True)
-    token_lifetime = models.PositiveIntegerField(_("token lifetime (seconds)"), null=True, blank=True,
-                                                 help_text=_("Empty: AUTHFLOWS['LIFETIMES']['access_token']."))
+    token_lifetime = models.PositiveIntegerField(
+        _("token lifetime (seconds)"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: AUTHFLOWS['LIFETIMES']['access_token']."),
+    )
     signing_alg = models.CharField(_("signing algorithm"), max_length=8, choices=SIGNING_ALGS, default="RS256")
     allow_offline_access = models.BooleanField(_("allow offline access"), default=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -44,8 +53,9 @@ class Api(models.Model):
 class ClientGrant(models.Model):
     """Authorises an application to get tokens for an API with some of its scopes (Auth0 client grant)."""
 
-    application = models.ForeignKey(oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE,
-                                     related_name="client_grants")
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="client_grants"
+    )
     api = models.ForeignKey(Api, on_delete=models.CASCADE, related_name="client_grants")
     scopes = models.JSONField(_("scopes"), default=list, blank=True)
     created = models.DateTimeField(auto_now_add=True)

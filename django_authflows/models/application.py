@@ -1,4 +1,5 @@
 """The swapped DOT Application: an application type, a set of grants, origins and logout URLs."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,46 +33,77 @@ class ClientSecretField(models.CharField):
 class Application(AbstractApplication):
     """An OAuth client, as Auth0 models it: a type, a set of grants, callbacks, origins and logout URLs."""
 
-    app_type = models.CharField(_("application type"), max_length=16, choices=presets.APP_TYPE_CHOICES,
-                                default=presets.REGULAR)
+    app_type = models.CharField(
+        _("application type"), max_length=16, choices=presets.APP_TYPE_CHOICES, default=presets.REGULAR
+    )
     grant_types = models.JSONField(_("grant types"), default=list, blank=True)
     first_party = models.BooleanField(
-        _("first party"), default=True,
-        help_text=_("First-party applications skip the consent page once the user has consented."))
+        _("first party"),
+        default=True,
+        help_text=_("First-party applications skip the consent page once the user has consented."),
+    )
     can_introspect = models.BooleanField(
-        _("may introspect tokens"), default=False,
-        help_text=_("Allow this application to introspect tokens issued to other applications (RFC 7662)."))
+        _("may introspect tokens"),
+        default=False,
+        help_text=_("Allow this application to introspect tokens issued to other applications (RFC 7662)."),
+    )
     require_dpop = models.BooleanField(
-        _("require DPoP"), default=False,
-        help_text=_("Issue tokens only to token requests with a DPoP proof, bound to its key (RFC 9449)."))
-    client_secret = ClientSecretField(_("client secret"), max_length=255, blank=True,
-                                      default=hashing.generate_client_secret, db_index=True)
+        _("require DPoP"),
+        default=False,
+        help_text=_("Issue tokens only to token requests with a DPoP proof, bound to its key (RFC 9449)."),
+    )
+    client_secret = ClientSecretField(
+        _("client secret"), max_length=255, blank=True, default=hashing.generate_client_secret, db_index=True
+    )
     # OIDC Back-Channel Logout 1.0 §2.2: where a logout token is POSTed when a session the app took part in ends.
     backchannel_logout_uri = models.CharField(_("back-channel logout URI"), max_length=2048, blank=True, default="")
     backchannel_logout_session_required = models.BooleanField(
-        _("back-channel logout needs sid"), default=False,
-        help_text=_("The logout token always carries the session id (sid)."))
+        _("back-channel logout needs sid"),
+        default=False,
+        help_text=_("The logout token always carries the session id (sid)."),
+    )
     refresh_tokens_end_with_session = models.BooleanField(
-        _("refresh tokens end with the session"), default=False,
-        help_text=_("Revoke this application's refresh tokens when the login session they came from ends "
-                    "(off: they survive logout, as in Auth0)."))
+        _("refresh tokens end with the session"),
+        default=False,
+        help_text=_(
+            "Revoke this application's refresh tokens when the login session they came from ends "
+            "(off: they survive logout, as in Auth0)."
+        ),
+    )
 
     # RFC 7591 §2 names. Blank: the type's default (rows made before the field existed).
     token_endpoint_auth_method = models.CharField(
-        _("token endpoint authentication"), max_length=32, blank=True, default="",
+        _("token endpoint authentication"),
+        max_length=32,
+        blank=True,
+        default="",
         choices=presets.AUTH_METHOD_CHOICES,
-        help_text=_("How the application authenticates at the token, PAR, revocation, introspection and "
-                    "device endpoints. Private key JWT needs its public keys below."))
+        help_text=_(
+            "How the application authenticates at the token, PAR, revocation, introspection and "
+            "device endpoints. Private key JWT needs its public keys below."
+        ),
+    )
     jwks = models.JSONField(
-        _("public keys (JWKS)"), null=True, blank=True,
-        help_text=_("The application's PUBLIC signature keys as a JWK Set, for private key JWT and signed "
-                    "request objects. Never paste a private key."))
+        _("public keys (JWKS)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The application's PUBLIC signature keys as a JWK Set, for private key JWT and signed "
+            "request objects. Never paste a private key."
+        ),
+    )
     jwks_uri = models.URLField(
-        _("JWKS URL"), max_length=2048, blank=True, default="",
-        help_text=_("Or where the application publishes its public keys (https; fetched and cached)."))
+        _("JWKS URL"),
+        max_length=2048,
+        blank=True,
+        default="",
+        help_text=_("Or where the application publishes its public keys (https; fetched and cached)."),
+    )
     require_pushed_authorization_requests = models.BooleanField(
-        _("require PAR"), default=False,
-        help_text=_("Refuse authorization requests that were not pushed to /oauth/par first (RFC 9126 §6)."))
+        _("require PAR"),
+        default=False,
+        help_text=_("Refuse authorization requests that were not pushed to /oauth/par first (RFC 9126 §6)."),
+    )
 
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
@@ -121,8 +153,10 @@ class Application(AbstractApplication):
         from django.core.exceptions import ValidationError
 
         errors: dict[str, list[str]] = {}
-        checks = [("redirect_uris", self.redirect_uri_list, "Callback URL"),
-                  ("post_logout_redirect_uris", self.logout_url_list, "Logout URL")]
+        checks = [
+            ("redirect_uris", self.redirect_uri_list, "Callback URL"),
+            ("post_logout_redirect_uris", self.logout_url_list, "Logout URL"),
+        ]
         for field, urls, kind in checks:
             for url in urls:
                 try:
@@ -139,8 +173,11 @@ class Application(AbstractApplication):
                 presets.validate_origin(origin)
             except ValueError as exc:
                 errors.setdefault("allowed_origins", []).append(str(exc))
-        for field, check in (("jwks", client_jwks.parse_public_jwks), ("jwks_uri", client_jwks.validate_jwks_uri),
-                             ("token_endpoint_auth_method", lambda m: presets.check_auth_method(self.app_type, m))):
+        for field, check in (
+            ("jwks", client_jwks.parse_public_jwks),
+            ("jwks_uri", client_jwks.validate_jwks_uri),
+            ("token_endpoint_auth_method", lambda m: presets.check_auth_method(self.app_type, m)),
+        ):
             value = getattr(self, field)
             try:
                 if value:
@@ -161,7 +198,8 @@ class Application(AbstractApplication):
         # DOT still reads its single grant in places (its admin, its checks): keep it meaningful.
         self.client_type = self.preset.client_type
         self.authorization_grant_type = (
-            AbstractApplication.GRANT_CLIENT_CREDENTIALS if self.app_type == presets.M2M
+            AbstractApplication.GRANT_CLIENT_CREDENTIALS
+            if self.app_type == presets.M2M
             else AbstractApplication.GRANT_AUTHORIZATION_CODE
         )
         self.algorithm = AbstractApplication.RS256_ALGORITHM

@@ -1,4 +1,5 @@
 """Device authorization grants (RFC 8628): one row per device_code, stored hashed."""
+
 from __future__ import annotations
 
 import hashlib
@@ -20,15 +21,21 @@ class DeviceGrant(models.Model):
     PENDING, APPROVED, DENIED, CONSUMED = "pending", "approved", "denied", "consumed"
     STATES = [(PENDING, _("pending")), (APPROVED, _("approved")), (DENIED, _("denied")), (CONSUMED, _("consumed"))]
 
-    application = models.ForeignKey(oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE,
-                                    related_name="device_grants")
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="device_grants"
+    )
     device_code_hash = models.CharField(max_length=64, unique=True)
     user_code = models.CharField(max_length=8, db_index=True, help_text=_("Normalised: 8 letters, no dash."))
     scope = models.TextField(blank=True)
     audience = models.CharField(max_length=255, blank=True, default="")
     state = models.CharField(max_length=10, choices=STATES, default=PENDING, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
-                             related_name="authflows_device_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="authflows_device_grants",
+    )
     session = models.JSONField(default=dict, blank=True, help_text=_("auth_time and sid of the approving login."))
     interval = models.PositiveIntegerField(default=5)
     expires = models.DateTimeField()

@@ -1,4 +1,5 @@
 """Refresh-token families: one per login session of an application, for lifetimes and ID tokens."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -13,8 +14,9 @@ class TokenFamily(models.Model):
     absolute lifetime)."""
 
     family = models.UUIDField(unique=True)
-    application = models.ForeignKey(oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE,
-                                     related_name="token_families")
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="token_families"
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="authflows_families")
     audience = models.CharField(max_length=255, blank=True, default="")
     session = models.JSONField(default=dict, blank=True)

@@ -1,4 +1,5 @@
 """The registry's generation, kept in the database when the default cache is per process."""
+
 from __future__ import annotations
 
 from django.db import models

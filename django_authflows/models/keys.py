@@ -1,4 +1,5 @@
 """Signing keys: next, active and retired, private keys encrypted at rest."""
+
 from __future__ import annotations
 
 from datetime import timedelta

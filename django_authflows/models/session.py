@@ -1,4 +1,5 @@
 """Server-side login sessions (OIDC Core §2 ``sid``) and Back-Channel Logout deliveries (OIDC BCL 1.0 §2.7)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -22,8 +23,9 @@ class LoginSession(models.Model):
     last_seen = models.DateTimeField()
     ended = models.DateTimeField(null=True, blank=True, db_index=True)
     end_reason = models.CharField(max_length=32, blank=True, default="")
-    applications = models.ManyToManyField(oauth2_settings.APPLICATION_MODEL, through="SessionApplication",
-                                          related_name="login_sessions", blank=True)
+    applications = models.ManyToManyField(
+        oauth2_settings.APPLICATION_MODEL, through="SessionApplication", related_name="login_sessions", blank=True
+    )
 
     class Meta:
         verbose_name = _("login session")
@@ -42,8 +44,9 @@ class SessionApplication(models.Model):
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["session", "application"],
-                                               name="authflows_one_row_per_session_application")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "application"], name="authflows_one_row_per_session_application")
+        ]
 
     def __str__(self) -> str:
         return f"{self.session} -> {self.application}"
@@ -55,10 +58,12 @@ class BackchannelDelivery(models.Model):
     PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
     STATUS_CHOICES = [(PENDING, _("pending")), (DELIVERED, _("delivered")), (FAILED, _("failed"))]
 
-    application = models.ForeignKey(oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE,
-                                    related_name="backchannel_deliveries")
-    session = models.ForeignKey(LoginSession, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="deliveries")
+    application = models.ForeignKey(
+        oauth2_settings.APPLICATION_MODEL, on_delete=models.CASCADE, related_name="backchannel_deliveries"
+    )
+    session = models.ForeignKey(
+        LoginSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
     uri = models.CharField(max_length=2048)
     issuer = models.CharField(max_length=255)
     subject = models.CharField(max_length=255, blank=True, default="")

@@ -1,4 +1,5 @@
 """Bearer tokens (RFC 6750): one local validation per request, shared by middleware, decorators and DRF."""
+
 from __future__ import annotations
 
 import json
@@ -105,14 +106,16 @@ def extract_token(request: HttpRequest, allow_body: bool = False) -> tuple[str |
     §2.5 / RFC 6750 §2.3), and so are tokens in the body of a request to an API: tokens travel in headers."""
     # request.GET builds a QueryDict; most API requests have no query string to parse
     if request.META.get("QUERY_STRING") and "access_token" in request.GET:
-        return None, BearerResult(error="invalid_request",
-                                  description="Send the access token in the Authorization header, not the URL.")
+        return None, BearerResult(
+            error="invalid_request", description="Send the access token in the Authorization header, not the URL."
+        )
     header = request.META.get("HTTP_AUTHORIZATION", "")
     body_token = _body_token(request) if allow_body else None
     if body_token is not None:
         if header:  # RFC 6750 §3.1: more than one method is invalid_request
-            return None, BearerResult(error="invalid_request",
-                                      description="Send the access token in one place: the header or the body.")
+            return None, BearerResult(
+                error="invalid_request", description="Send the access token in one place: the header or the body."
+            )
         if not body_token or len(body_token) > MAX_TOKEN_LENGTH or not body_token.isascii() or " " in body_token:
             return None, BearerResult(error="invalid_request", description="Malformed access_token in the body.")
         return body_token, None
@@ -129,8 +132,9 @@ def extract_token(request: HttpRequest, allow_body: bool = False) -> tuple[str |
     return token, None
 
 
-def verify_jwt(token: str, *, issuer: str, audience: str | None, typ: str = "at+jwt",
-               check_expiry: bool = True) -> BearerResult:
+def verify_jwt(
+    token: str, *, issuer: str, audience: str | None, typ: str = "at+jwt", check_expiry: bool = True
+) -> BearerResult:
     """Signature (allowlisted alg, known kid), ``typ``, ``iss``, ``aud``, ``exp``/``nbf``. Runs on every
     protected request: a signed header is decoded once per process, and the signature is checked with
     ``cryptography`` against a key parsed when the key set was fetched."""

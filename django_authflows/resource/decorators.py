@@ -1,4 +1,5 @@
 """``@require_bearer(scopes=...)`` for plain Django views, sync or async."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -22,14 +23,16 @@ def _check(request: HttpRequest, scopes: frozenset[str], audience: str | None) -
     return None
 
 
-def require_bearer(view: Callable[..., Any] | None = None, *, scopes: Iterable[str] = (),
-                   audience: str | None = None) -> Any:
+def require_bearer(
+    view: Callable[..., Any] | None = None, *, scopes: Iterable[str] = (), audience: str | None = None
+) -> Any:
     """Allow the view only with a valid access token for ``audience`` (default AUTHFLOWS['AUDIENCE'])
     carrying every scope in ``scopes``; sets ``request.bearer`` and ``request.token``."""
     required = frozenset(scopes)
 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         if iscoroutinefunction(func):
+
             @wraps(func)
             async def async_wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
                 denied = await sync_to_async(_check)(request, required, audience)

@@ -1,4 +1,5 @@
 """DPoP-bound access tokens at the resource server (RFC 9449 §7): the proof of every request, ``cnf.jkt``."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -36,8 +37,9 @@ def _proof(request: HttpRequest, token: str) -> dpop.Proof | dpop.ProofError:
         except DisallowedHost:  # Django refuses the Host header: no URI to compare htu with
             raise dpop.ProofError("The request URI cannot be determined.") from None
         # §7.1: the same checks as at the token endpoint, plus ath, the hash of this access token.
-        outcome: dpop.Proof | dpop.ProofError = dpop.verify_proof(value, method=request.method or "GET", url=url,
-                                                                  access_token=token)
+        outcome: dpop.Proof | dpop.ProofError = dpop.verify_proof(
+            value, method=request.method or "GET", url=url, access_token=token
+        )
     except dpop.ProofError as exc:
         outcome = exc
     request.__dict__[_ATTR] = (token, outcome)
@@ -57,16 +59,28 @@ def bind_to_proof(request: HttpRequest, token: str | None, result: BearerResult,
     if not dpop_scheme:
         if cnf is None:
             return result
-        return replace(result, claims={}, error="invalid_token", scheme="DPoP",
-                       description="This access token is bound to a key: send it as 'Authorization: DPoP' "
-                                   "with a DPoP proof.")
+        return replace(
+            result,
+            claims={},
+            error="invalid_token",
+            scheme="DPoP",
+            description="This access token is bound to a key: send it as 'Authorization: DPoP' with a DPoP proof.",
+        )
     if not dpop.is_thumbprint(jkt):
-        return replace(result, claims={}, error="invalid_token",
-                       description="Only DPoP-bound access tokens are accepted with the DPoP scheme.")
+        return replace(
+            result,
+            claims={},
+            error="invalid_token",
+            description="Only DPoP-bound access tokens are accepted with the DPoP scheme.",
+        )
     proof = _proof(request, token)
     if isinstance(proof, dpop.ProofError):
         return replace(result, claims={}, error=proof.error, description=proof.description)
     if proof.jkt != jkt:  # §7.1: the proof's key is the key the token is bound to
-        return replace(result, claims={}, error=dpop.INVALID_PROOF,
-                       description="The DPoP proof is not signed with the key the access token is bound to.")
+        return replace(
+            result,
+            claims={},
+            error=dpop.INVALID_PROOF,
+            description="The DPoP proof is not signed with the key the access token is bound to.",
+        )
     return result

@@ -1,5 +1,6 @@
 """RFC 6750 §3 and RFC 9449 §7.1 error responses: 401 ``invalid_token`` / 403 ``insufficient_scope``, with a
 challenge."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -15,8 +16,13 @@ def _quote(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-def challenge(error: str | None = None, description: str = "", scope: Iterable[str] = (),
-              scheme: str = "Bearer", realm: str | None = None) -> str:
+def challenge(
+    error: str | None = None,
+    description: str = "",
+    scope: Iterable[str] = (),
+    scheme: str = "Bearer",
+    realm: str | None = None,
+) -> str:
     """The ``WWW-Authenticate`` value; no error code when no token was sent (RFC 6750 §3.1). The DPoP
     scheme names the proof algorithms it accepts (RFC 9449 §7.1 ``algs``)."""
     parts = [f'realm="{_quote(realm or authflows_settings.AUDIENCE or "api")}"']
@@ -39,14 +45,16 @@ def error_response(result: BearerResult | None, *, required: Iterable[str] = ())
         description = f"The access token does not carry the scope {' '.join(required)}."
         status, error = 403, "insufficient_scope"
     elif result is None or not result.token_sent:
-        response = JsonResponse({"error": "unauthorized", "error_description": "An access token is required."},
-                                status=401)
+        response = JsonResponse(
+            {"error": "unauthorized", "error_description": "An access token is required."}, status=401
+        )
         response["WWW-Authenticate"] = challenge()
         return response
     else:
         description, error = result.description, result.error or "invalid_token"
         status = 400 if error == "invalid_request" else 401
     response = JsonResponse({"error": error, "error_description": description}, status=status)
-    response["WWW-Authenticate"] = challenge(error, description, required if error == "insufficient_scope" else (),
-                                             scheme=result.scheme)
+    response["WWW-Authenticate"] = challenge(
+        error, description, required if error == "insufficient_scope" else (), scheme=result.scheme
+    )
     return response

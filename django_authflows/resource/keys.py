@@ -1,4 +1,5 @@
 """Verification keys for bearer tokens: the local key table or a remote ``jwks_uri``, cached in process."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """BearerTokenMiddleware: attaches the (lazy) bearer result to every request; blocks nothing."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable

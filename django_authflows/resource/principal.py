@@ -1,4 +1,5 @@
 """Who a valid access token speaks for, without a database query."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -1,4 +1,5 @@
 """Audiences: which API a token is for (Auth0 ``audience``, RFC 8707 ``resource``) and its scopes."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -56,8 +57,9 @@ def get_api(identifier: str | None) -> Api | None:
     if api is None:
         shown = identifier if len(identifier) <= IDENTIFIER_MAX_LENGTH else identifier[:40] + "..."
         raise AudienceError(
-            f'Service not found: {shown}. Register the API first '
-            f'(manage.py authflows apis create --identifier {shown} ...).')
+            f"Service not found: {shown}. Register the API first "
+            f"(manage.py authflows apis create --identifier {shown} ...)."
+        )
     return api
 
 
@@ -90,24 +92,27 @@ def user_scopes(app: Any, api: Api | None, requested: list[str]) -> list[str]:
     return out
 
 
-def client_credentials_scopes(app: Any, api: Api | None, requested: list[str] | None,
-                              grant: ClientGrant | None = None) -> list[str]:
+def client_credentials_scopes(
+    app: Any, api: Api | None, requested: list[str] | None, grant: ClientGrant | None = None
+) -> list[str]:
     """The client grant decides; ``scope`` can only narrow it."""
     if api is None:
-        raise AudienceError(
-            "No audience: send 'audience' (the API identifier) or set AUTHFLOWS['DEFAULT_AUDIENCE'].")
+        raise AudienceError("No audience: send 'audience' (the API identifier) or set AUTHFLOWS['DEFAULT_AUDIENCE'].")
     if grant is None:
         grant = registry.client_grant(app.pk, api.identifier)
     if grant is None:
         raise AudienceError(
             f'Client "{app.name}" ({app.client_id}) is not authorized to access "{api.identifier}". '
-            f'Create a client grant for it: manage.py authflows grants create --client-id {app.client_id} '
-            f'--api {api.identifier} --scopes ...')
+            f"Create a client grant for it: manage.py authflows grants create --client-id {app.client_id} "
+            f"--api {api.identifier} --scopes ..."
+        )
     granted = [s for s in grant.scopes if s in api.scope_values]
     if requested:
         refused = [s for s in requested if s not in granted]
         if refused:
-            raise AudienceError(f'Client "{app.name}" has not been granted scopes: {", ".join(refused)}. '
-                                f'Add them to its client grant for "{api.identifier}".')
+            raise AudienceError(
+                f'Client "{app.name}" has not been granted scopes: {", ".join(refused)}. '
+                f'Add them to its client grant for "{api.identifier}".'
+            )
         return [s for s in granted if s in requested]
     return granted

@@ -1,4 +1,5 @@
 """OIDC Back-Channel Logout 1.0: the logout token (§2.4) and its delivery (§2.5) as a background task."""
+
 from __future__ import annotations
 
 import datetime
@@ -30,9 +31,12 @@ def logout_token(*, issuer: str, client_id: str, subject: str, sid: str) -> str:
     §2.4 recommends explicit typing, ``typ: logout+jwt``."""
     now = int(time.time())
     claims: dict[str, Any] = {
-        "iss": issuer, "aud": client_id, "iat": now,
+        "iss": issuer,
+        "aud": client_id,
+        "iat": now,
         "exp": now + int(authflows_settings.BACKCHANNEL_LOGOUT["logout_token"]),
-        "jti": new_jti(), "events": {LOGOUT_EVENT: {}},
+        "jti": new_jti(),
+        "events": {LOGOUT_EVENT: {}},
     }
     if subject:
         claims["sub"] = subject
@@ -54,8 +58,10 @@ _opener = urllib.request.build_opener(_NoRedirects)
 def post(uri: str, token: str, timeout: float) -> tuple[int | None, str]:
     """§2.5: ``logout_token`` in an application/x-www-form-urlencoded POST. Returns (status, error)."""
     body = urllib.parse.urlencode({"logout_token": token}).encode()
-    headers = {"Content-Type": "application/x-www-form-urlencoded",
-               "User-Agent": "django-authflows back-channel logout"}
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "User-Agent": "django-authflows back-channel logout",
+    }
     # validate_backchannel_uri lets only http(s) URLs be registered
     request = urllib.request.Request(uri, data=body, method="POST", headers=headers)  # noqa: S310
     try:
@@ -82,13 +88,17 @@ def backoff(attempts: int) -> float:
 @task()
 def deliver(delivery_id: int) -> str:
     """One attempt; on a retryable failure, enqueues the next one after the backoff."""
-    delivery = (BackchannelDelivery.objects.filter(pk=delivery_id, status=BackchannelDelivery.PENDING)
-                .select_related("application").first())
+    delivery = (
+        BackchannelDelivery.objects.filter(pk=delivery_id, status=BackchannelDelivery.PENDING)
+        .select_related("application")
+        .first()
+    )
     if delivery is None:  # delivered, failed or deleted since: nothing to do
         return "gone"
     settings = authflows_settings.BACKCHANNEL_LOGOUT
-    token = logout_token(issuer=delivery.issuer, client_id=delivery.application.client_id,
-                         subject=delivery.subject, sid=delivery.sid)
+    token = logout_token(
+        issuer=delivery.issuer, client_id=delivery.application.client_id, subject=delivery.subject, sid=delivery.sid
+    )
     status, error = post(delivery.uri, token, float(settings["timeout"]))
     delivery.attempts += 1
     delivery.last_status, delivery.last_error = status, error[:255]
@@ -99,8 +109,13 @@ def deliver(delivery_id: int) -> str:
     else:
         delivery.next_attempt = timezone.now() + datetime.timedelta(seconds=backoff(delivery.attempts))
     delivery.save(update_fields=["attempts", "last_status", "last_error", "status", "next_attempt", "updated"])
-    logger.info("back-channel logout to %s: %s (attempt %d, %s)", delivery.application.client_id, delivery.status,
-                delivery.attempts, status or error)
+    logger.info(
+        "back-channel logout to %s: %s (attempt %d, %s)",
+        delivery.application.client_id,
+        delivery.status,
+        delivery.attempts,
+        status or error,
+    )
     if delivery.status == BackchannelDelivery.PENDING:
         enqueue(delivery, run_after=delivery.next_attempt)
     return delivery.status
@@ -119,14 +134,21 @@ def enqueue(delivery: BackchannelDelivery, run_after: datetime.datetime | None =
     transaction.on_commit(send)
 
 
-def schedule(*, application: Any, issuer: str, subject: str, sid: str,
-             session: Any = None) -> BackchannelDelivery | None:
+def schedule(
+    *, application: Any, issuer: str, subject: str, sid: str, session: Any = None
+) -> BackchannelDelivery | None:
     """Record and enqueue one logout token for ``application``, when it registered a logout URI."""
     if not application.backchannel_logout_uri:
         return None
     delivery = BackchannelDelivery.objects.create(
-        application=application, session=session, uri=application.backchannel_logout_uri, issuer=issuer,
-        subject=subject, sid=sid, next_attempt=timezone.now())
+        application=application,
+        session=session,
+        uri=application.backchannel_logout_uri,
+        issuer=issuer,
+        subject=subject,
+        sid=sid,
+        next_attempt=timezone.now(),
+    )
     enqueue(delivery)
     return delivery
 
@@ -134,5 +156,6 @@ def schedule(*, application: Any, issuer: str, subject: str, sid: str,
 def retry(delivery: BackchannelDelivery) -> None:
     """The admin's retry: a failed (or stuck) delivery gets a fresh round of attempts."""
     BackchannelDelivery.objects.filter(pk=delivery.pk).update(
-        status=BackchannelDelivery.PENDING, attempts=0, next_attempt=timezone.now(), updated=timezone.now())
+        status=BackchannelDelivery.PENDING, attempts=0, next_attempt=timezone.now(), updated=timezone.now()
+    )
     enqueue(delivery)

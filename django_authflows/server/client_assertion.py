@@ -1,5 +1,6 @@
 """private_key_jwt: the client assertion's claims (RFC 7523 §3, RFC 7521 §4.2, OIDC Core §9), checked once its
 signature is."""
+
 from __future__ import annotations
 
 import hashlib

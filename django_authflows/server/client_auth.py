@@ -7,6 +7,7 @@ one audit line and counts one failure. The methods are ``client_secret_basic``, 
 ``none``; each is one branch of :func:`parse_credentials` and of :func:`_verify`. The application's registered
 method decides: a client registered with keys cannot use a secret, nor one with a secret an assertion.
 """
+
 from __future__ import annotations
 
 import base64
@@ -89,12 +90,16 @@ def _assertion(body_id: str, params: dict[str, str], other_method: bool) -> Cred
     if other_method:  # RFC 6749 §2.3: one authentication method per request
         return Credentials(PRIVATE_KEY_JWT, body_id, problem="Use one client authentication method per request.")
     if assertion_type != client_assertion.ASSERTION_TYPE:
-        return Credentials(PRIVATE_KEY_JWT, body_id,
-                           problem=f"client_assertion_type must be {client_assertion.ASSERTION_TYPE}.")
+        return Credentials(
+            PRIVATE_KEY_JWT, body_id, problem=f"client_assertion_type must be {client_assertion.ASSERTION_TYPE}."
+        )
     subject = client_assertion.unverified_subject(assertion)
     if subject is None:
-        return Credentials(PRIVATE_KEY_JWT, body_id, problem="client_assertion must be a signed JWT naming its "
-                                                             "client in sub (RFC 7523 §3).")
+        return Credentials(
+            PRIVATE_KEY_JWT,
+            body_id,
+            problem="client_assertion must be a signed JWT naming its client in sub (RFC 7523 §3).",
+        )
     if body_id and body_id != subject:
         return Credentials(PRIVATE_KEY_JWT, body_id, problem="client_id differs from the client assertion's sub.")
     return Credentials(PRIVATE_KEY_JWT, subject, assertion=assertion)
@@ -161,8 +166,9 @@ def _verify(ctx: RequestContext, creds: Credentials) -> ClientAuthentication:
             return _fail(ctx, creds, app, "wrong_method")
         reason = client_assertion.check(app, creds.assertion or "", ctx.issuer)
         return ClientAuthentication(creds, client=app) if reason is None else _fail(ctx, creds, app, reason)
-    confidential = (app is not None and app.client_type == "confidential"
-                    and app.auth_method != PRIVATE_KEY_JWT)  # a client with keys has no secret to try
+    confidential = (
+        app is not None and app.client_type == "confidential" and app.auth_method != PRIVATE_KEY_JWT
+    )  # a client with keys has no secret to try
     stored = app.client_secret if app is not None and confidential else ""
     ok, upgrade = hashing.verify_client_secret(creds.secret or "", stored or _DUMMY_HASH)
     if app is None or not (ok and confidential and creds.secret):
@@ -175,8 +181,13 @@ def _verify(ctx: RequestContext, creds: Credentials) -> ClientAuthentication:
 
 
 def _fail(ctx: RequestContext, creds: Credentials, app: Any, reason: str) -> ClientAuthentication:
-    audit.event("client_authentication_failed", client_id=creds.client_id[:MAX_CLIENT_ID] or None, ip=ctx.ip,
-                method=creds.method, reason=reason)
+    audit.event(
+        "client_authentication_failed",
+        client_id=creds.client_id[:MAX_CLIENT_ID] or None,
+        ip=ctx.ip,
+        method=creds.method,
+        reason=reason,
+    )
     ctx.failure_logged = True
     throttle.record_failure(ctx, creds.client_id if app is not None else None)
     return ClientAuthentication(creds, failure=reason)
@@ -187,8 +198,9 @@ def refusal(ctx: RequestContext) -> JsonResponse:
     creds = credentials(ctx)
     auth = ctx.client_auth
     failure = auth.failure if auth is not None else None
-    description = (creds.problem or ("client_id is required." if failure == "no_client"
-                                     else client_assertion.PROBLEMS.get(failure or "", FAILED)))
+    description = creds.problem or (
+        "client_id is required." if failure == "no_client" else client_assertion.PROBLEMS.get(failure or "", FAILED)
+    )
     response = json_error("invalid_client", description, status=401)
     if creds.method == BASIC:
         response["WWW-Authenticate"] = REALM

@@ -3,6 +3,7 @@ them (RFC 7515, RFC 8725 §3.1).
 
 Used for private_key_jwt assertions (RFC 7523 §2.2) and signed request objects (RFC 9101 §6.2). Only asymmetric
 algorithms are accepted; ``none`` and HS* never, whatever the header says, and the key's type must fit the alg."""
+
 from __future__ import annotations
 
 import hashlib
@@ -63,6 +64,7 @@ def _verify_signature(alg: str, key: jws.PublicKey, signature: bytes, data: byte
 
 def _fetch(url: str) -> dict[str, Any]:
     """The key set at ``url``: no redirects, a timeout, at most 64 KB, public keys only."""
+
     class _NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args: Any, **kwargs: Any) -> None:
             return None

@@ -1,4 +1,5 @@
 """What one HTTP request to the authorization server has established, shared by every layer that handles it."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -57,8 +58,9 @@ def context(request: HttpRequest, params: dict[str, str] | None = None) -> Reque
     """This request's context, made on first use (``params``: its parsed body, once known)."""
     ctx: RequestContext | None = getattr(request, _ATTRIBUTE, None)
     if ctx is None:
-        ctx = RequestContext(ip=client_ip(request), authorization=request.META.get("HTTP_AUTHORIZATION", ""),
-                             issuer=issuer_for(request))
+        ctx = RequestContext(
+            ip=client_ip(request), authorization=request.META.get("HTTP_AUTHORIZATION", ""), issuer=issuer_for(request)
+        )
         setattr(request, _ATTRIBUTE, ctx)
     if params is not None and not ctx.params:
         ctx.params = params
@@ -71,10 +73,16 @@ def context_of(oauth_request: Any) -> RequestContext:
     headers = oauth_request.headers
     ctx = headers.get(HEADER)
     if ctx is None:
-        params = {key: value for key in ("client_id", "client_secret", "client_assertion", "client_assertion_type")
-                  if isinstance(value := getattr(oauth_request, key, None), str)}
-        ctx = RequestContext(ip=headers.get("REMOTE_ADDR", "") or "unknown",
-                             authorization=headers.get("HTTP_AUTHORIZATION", "") or "", params=params,
-                             issuer=headers.get(ISSUER_HEADER, "") or "")
+        params = {
+            key: value
+            for key in ("client_id", "client_secret", "client_assertion", "client_assertion_type")
+            if isinstance(value := getattr(oauth_request, key, None), str)
+        }
+        ctx = RequestContext(
+            ip=headers.get("REMOTE_ADDR", "") or "unknown",
+            authorization=headers.get("HTTP_AUTHORIZATION", "") or "",
+            params=params,
+            issuer=headers.get(ISSUER_HEADER, "") or "",
+        )
         headers[HEADER] = ctx
     return ctx

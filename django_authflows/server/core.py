@@ -1,4 +1,5 @@
 """The oauthlib server and the Django <-> oauthlib bridge (DOT's OAuthLibCore, with JSON bodies)."""
+
 from __future__ import annotations
 
 import codecs
@@ -117,8 +118,9 @@ def form_pairs(request: HttpRequest) -> list[tuple[str, str]]:
         raise BodyError("The request body is too large.") from None
     try:
         text = body.decode(charset)
-        return parse_qsl(text, keep_blank_values=True, encoding=charset, errors="strict",
-                         max_num_fields=MAX_BODY_PARAMS)
+        return parse_qsl(
+            text, keep_blank_values=True, encoding=charset, errors="strict", max_num_fields=MAX_BODY_PARAMS
+        )
     except (UnicodeDecodeError, ValueError):
         raise BodyError(f"The request body is not a valid {charset} form.") from None
 
@@ -147,8 +149,9 @@ class AuthflowsOAuthLibCore(OAuthLibCore):
             cached = request._authflows_body = parse_body(request)  # type: ignore[attr-defined]
         return cached
 
-    def create_authorization_response(self, request: HttpRequest, scopes: list[str],
-                                      credentials: dict[str, Any], allow: bool) -> tuple[str, int]:
+    def create_authorization_response(
+        self, request: HttpRequest, scopes: list[str], credentials: dict[str, Any], allow: bool
+    ) -> tuple[str, int]:
         """Run the authorization endpoint; returns the Location oauthlib built and its status.
         The ``iss`` parameter (RFC 9207) and the response mode are added by the view."""
         if not allow:
@@ -156,7 +159,8 @@ class AuthflowsOAuthLibCore(OAuthLibCore):
         credentials["user"] = request.user
         uri, http_method, _, headers = self._extract_params(request)
         headers_out, _body, status = self.server.create_authorization_response(
-            uri=uri, http_method=http_method, headers=headers, scopes=scopes, credentials=credentials)
+            uri=uri, http_method=http_method, headers=headers, scopes=scopes, credentials=credentials
+        )
         return headers_out.get("Location", ""), status
 
 
@@ -176,19 +180,25 @@ class AuthorizationCore(AuthflowsOAuthLibCore):
         """As DOT's ``validate_authorization_request``, on ``pairs`` rather than the request's own query."""
         try:
             return self.server.validate_authorization_request(
-                self.request_uri(request, pairs), http_method="GET", body=None, headers=self.extract_headers(request))
+                self.request_uri(request, pairs), http_method="GET", body=None, headers=self.extract_headers(request)
+            )
         except errors.FatalClientError as error:
             raise FatalClientError(error=error) from None
         except errors.OAuth2Error as error:
             raise OAuthToolkitError(error=error) from None
 
-    def authorize(self, request: HttpRequest, pairs: list[tuple[str, str]], scopes: list[str],
-                  credentials: dict[str, Any]) -> str:
+    def authorize(
+        self, request: HttpRequest, pairs: list[tuple[str, str]], scopes: list[str], credentials: dict[str, Any]
+    ) -> str:
         """Run the authorization endpoint for the signed-in user; returns the Location oauthlib built."""
         credentials["user"] = request.user
         headers_out, _body, _status = self.server.create_authorization_response(
-            uri=self.request_uri(request, pairs), http_method="GET", headers=self.extract_headers(request),
-            scopes=scopes, credentials=credentials)
+            uri=self.request_uri(request, pairs),
+            http_method="GET",
+            headers=self.extract_headers(request),
+            scopes=scopes,
+            credentials=credentials,
+        )
         return headers_out.get("Location", "")
 
 

@@ -1,5 +1,6 @@
 """CORS (Fetch standard §3.2) for the endpoints browsers call, for the origins registered on the application
 the request names (django-cors-headers' ``check_request_enabled`` signal)."""
+
 from __future__ import annotations
 
 import re

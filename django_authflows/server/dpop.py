@@ -1,4 +1,5 @@
 """DPoP at the token endpoint (RFC 9449 §5, §8, §10): proofs, key-bound codes and refresh tokens, required DPoP."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -36,8 +37,12 @@ def check_token_request(ctx: RequestContext, request: HttpRequest) -> HttpRespon
         value = dpop.proof_header(request)
         if value is None:
             return None
-        proof = dpop.verify_proof(value, method="POST", url=endpoint(issuer_for(request), "token"),
-                                  require_nonce=authflows_settings.DPOP_NONCE)
+        proof = dpop.verify_proof(
+            value,
+            method="POST",
+            url=endpoint(issuer_for(request), "token"),
+            require_nonce=authflows_settings.DPOP_NONCE,
+        )
     except dpop.ProofError as exc:
         return refusal(exc)
     ctx.dpop_jkt = proof.jkt
@@ -56,7 +61,8 @@ def check_bound(jkt: str | None, request: Request, what: str) -> None:
     request's proof must be made with the same key."""
     if jkt and context_of(request).dpop_jkt != jkt:
         raise errors.InvalidGrantError(
-            description=f"This {what} is bound to a DPoP key: send a DPoP proof made with that key.", request=request)
+            description=f"This {what} is bound to a DPoP key: send a DPoP proof made with that key.", request=request
+        )
 
 
 def bind(token: dict[str, Any], request: Request) -> None:

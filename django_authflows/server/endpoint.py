@@ -1,4 +1,5 @@
 """What the client-facing JSON endpoints share: POST only, CSRF-exempt, client authentication."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -27,8 +28,9 @@ class ClientEndpoint(View):
         response["Allow"] = "POST"
         return response
 
-    def refuse_before_authentication(self, request: HttpRequest, pairs: list[tuple[str, str]],
-                                     params: dict[str, str]) -> HttpResponse | None:
+    def refuse_before_authentication(
+        self, request: HttpRequest, pairs: list[tuple[str, str]], params: dict[str, str]
+    ) -> HttpResponse | None:
         """An endpoint's own checks of a well-formed body, made before any rate limit or client lookup."""
         return None
 

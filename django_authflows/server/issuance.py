@@ -1,4 +1,5 @@
 """Issue tokens outside oauthlib's grant classes (the device grant) with the same machinery."""
+
 from __future__ import annotations
 
 import base64
@@ -20,8 +21,17 @@ def at_hash(access_token: str) -> str:
     return base64.urlsafe_b64encode(digest[: len(digest) // 2]).decode().rstrip("=")
 
 
-def issue_tokens(*, client: Any, user: Any, scopes: list[str], api: Any, session: dict[str, Any],
-                 issuer: str, grant_type: str, dpop_jkt: str | None = None) -> dict[str, Any]:
+def issue_tokens(
+    *,
+    client: Any,
+    user: Any,
+    scopes: list[str],
+    api: Any,
+    session: dict[str, Any],
+    issuer: str,
+    grant_type: str,
+    dpop_jkt: str | None = None,
+) -> dict[str, Any]:
     """Access token (JWT), refresh token when allowed, ID token with ``openid``; recorded like any other."""
     server = get_core().server
     request = Request(issuer + "oauth/token", http_method="POST", headers={ISSUER_HEADER: issuer})

@@ -1,4 +1,5 @@
 """JWT minting (RFC 7519): RFC 9068 access tokens and OIDC ID tokens, signed with the active key."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,15 @@ def new_jti() -> str:
 
 
 def access_token_claims(
-    *, issuer: str, subject: str, client_id: str, audience: str | None, scopes: list[str],
-    lifetime: int, auth_time: int | None = None, extra: dict[str, Any] | None = None,
+    *,
+    issuer: str,
+    subject: str,
+    client_id: str,
+    audience: str | None,
+    scopes: list[str],
+    lifetime: int,
+    auth_time: int | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """RFC 9068 §2.2 claims. Without an audience the token is good for /userinfo only; with one and
     ``openid`` granted, ``aud`` also names /userinfo, as Auth0 does."""
@@ -55,8 +63,15 @@ def access_token_claims(
     else:
         aud = audience
     claims: dict[str, Any] = {
-        "iss": issuer, "sub": subject, "aud": aud, "iat": now, "exp": now + lifetime,
-        "scope": " ".join(scopes), "jti": new_jti(), "client_id": client_id, "azp": client_id,
+        "iss": issuer,
+        "sub": subject,
+        "aud": aud,
+        "iat": now,
+        "exp": now + lifetime,
+        "scope": " ".join(scopes),
+        "jti": new_jti(),
+        "client_id": client_id,
+        "azp": client_id,
     }
     if auth_time is not None:
         claims["auth_time"] = auth_time

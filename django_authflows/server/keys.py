@@ -1,4 +1,5 @@
 """Signing keys: generation, encryption at rest, rotation and the published key set (RFC 7517)."""
+
 from __future__ import annotations
 
 import threading
@@ -66,7 +67,9 @@ def create_key(alg: str, state: str = SigningKey.NEXT) -> SigningKey:
         kid = key.thumbprint()
     pem = key.export_to_pem(private_key=True, password=None)
     return SigningKey.objects.create(
-        kid=kid, alg=alg, state=state,
+        kid=kid,
+        alg=alg,
+        state=state,
         private_key=fernet(_PURPOSE).encrypt(pem).decode(),
         public_jwk=public_jwk(key, alg, kid),
         activated=timezone.now() if state == SigningKey.ACTIVE else None,
@@ -117,8 +120,12 @@ def active_key(alg: str | None = None) -> tuple[str, Signer]:
 def _create_first_active(alg: str) -> SigningKey:
     with transaction.atomic():
         # Two processes starting at once: the second sees the first's key under the lock.
-        existing = (SigningKey.objects.select_for_update().filter(alg=alg, state=SigningKey.ACTIVE)
-                    .order_by("-activated").first())
+        existing = (
+            SigningKey.objects.select_for_update()
+            .filter(alg=alg, state=SigningKey.ACTIVE)
+            .order_by("-activated")
+            .first()
+        )
         if existing is not None:
             return existing
         record = create_key(alg, SigningKey.ACTIVE)

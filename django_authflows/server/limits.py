@@ -4,6 +4,7 @@ Every parameter that reaches a lookup, a cache key or a column is checked here f
 traffic cannot make a worker keep (or compare, or log) megabytes per request: a value longer than the column it
 is matched against cannot match anything and is refused as ``invalid_request``.
 """
+
 from __future__ import annotations
 
 import re

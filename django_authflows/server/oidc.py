@@ -1,4 +1,5 @@
 """OpenID Connect: ID tokens (OIDC Core §2) and the claims the granted scopes allow."""
+
 from __future__ import annotations
 
 import time
@@ -44,8 +45,9 @@ def id_token_claims(request: Request, base: dict[str, Any]) -> dict[str, Any]:
 class IDTokenMixin(OAuth2Validator):
     """Signs ID tokens with our keys; prompt, max_age and consent are decided by the /authorize view."""
 
-    def finalize_id_token(self, id_token: dict[str, Any], token: dict[str, Any], token_handler: Any,
-                          request: Request) -> str:
+    def finalize_id_token(
+        self, id_token: dict[str, Any], token: dict[str, Any], token_handler: Any, request: Request
+    ) -> str:
         return sign(id_token_claims(request, id_token), typ="JWT", alg=ID_TOKEN_ALG)
 
     def validate_silent_login(self, request: Request) -> bool:
@@ -60,8 +62,9 @@ class IDTokenMixin(OAuth2Validator):
     def refresh_id_token(self, request: Request) -> bool:
         return True
 
-    def _create_access_token(self, expires: Any, request: Request, token: dict[str, Any],
-                             source_refresh_token: Any = None) -> Any:
+    def _create_access_token(
+        self, expires: Any, request: Request, token: dict[str, Any], source_refresh_token: Any = None
+    ) -> Any:
         # DOT would parse the ID token with its own single key; ours are verified where they are used.
         token = {k: v for k, v in token.items() if k != "id_token"}
         record = super()._create_access_token(expires, request, token, source_refresh_token)

@@ -1,4 +1,5 @@
 """OIDC authentication request parameters (OIDC Core §3.1.2.1, §5.5): claims, id_token_hint, login stamps."""
+
 from __future__ import annotations
 
 import json

@@ -7,6 +7,7 @@ with exactly those parameters. While the user logs in and consents, the request 
 parameters plus a signed stamp (:data:`STAMP`) over them, so that the login and consent round trips work and a
 client that must use PAR (:attr:`require_pushed_authorization_requests`) is still known to have used it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -44,7 +45,7 @@ def is_pushed_uri(value: str) -> bool:
 def take(request_uri: str, client_id: str) -> list[tuple[str, str]] | None:
     """The pushed parameters of ``request_uri`` when it is ``client_id``'s and unused, else None. The
     delete decides who used it: of two concurrent uses, one gets True (RFC 9126 §4, one-time use)."""
-    reference = request_uri[len(URN_PREFIX):]
+    reference = request_uri[len(URN_PREFIX) :]
     if not reference or len(reference) > 64:
         return None
     key = _CACHE_PREFIX + reference

@@ -1,4 +1,5 @@
 """Signed request objects (JAR, RFC 9101; OIDC Core §6.1) for applications with registered public keys."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,9 @@ def parameters(app: Any, request: str, client_id: str, issuer: str) -> list[tupl
     """The authorization request carried by ``request``, signed by ``app`` (RFC 9101 §6.2): only the
     object's parameters count, plus the client_id sent beside it (RFC 9101 §5)."""
     if app is None or not app.has_keys:
-        raise RequestObjectError("request_not_supported",
-                                 "Request objects need the application's public keys registered.")
+        raise RequestObjectError(
+            "request_not_supported", "Request objects need the application's public keys registered."
+        )
     try:
         claims = client_keys.verify(app, request)  # alg none and HS* are never accepted (RFC 9101 §6.2)
     except client_keys.JWSError as exc:

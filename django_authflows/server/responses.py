@@ -1,4 +1,5 @@
 """Responses: JSON errors for the OAuth endpoints, and authorization responses by response mode."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -37,8 +38,9 @@ def json_response(body: dict[str, Any], status: int = 200) -> JsonResponse:
 
 
 def json_error(error: str, description: str | None = "", status: int = 400, **extra: Any) -> JsonResponse:
-    return json_response({"error": error, **({"error_description": description} if description else {}), **extra},
-                         status=status)
+    return json_response(
+        {"error": error, **({"error_description": description} if description else {}), **extra}, status=status
+    )
 
 
 def split_response(location: str, redirect_uri: str) -> list[tuple[str, str]]:
@@ -54,8 +56,9 @@ def deliver(request: Any, redirect_uri: str, params: list[tuple[str, str]], mode
     """Send an authorization response (or error) to the client in ``mode`` (OAuth 2.0 Multiple
     Response Types §2.1, Form Post Response Mode §2)."""
     if mode == "form_post":
-        response: HttpResponse = TemplateResponse(request, "authflows/form_post.html",
-                                    {"redirect_uri": redirect_uri, "params": params})
+        response: HttpResponse = TemplateResponse(
+            request, "authflows/form_post.html", {"redirect_uri": redirect_uri, "params": params}
+        )
         response["Cache-Control"] = "no-store"
         return response
     parts = urlsplit(redirect_uri)

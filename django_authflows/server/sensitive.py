@@ -1,4 +1,5 @@
 """Secrets, codes, verifiers, passwords and tokens stay out of Django's error reports (admin e-mails, Sentry)."""
+
 from __future__ import annotations
 
 from django.utils.decorators import method_decorator

@@ -1,5 +1,6 @@
 """The login session as OIDC sees it: when the user authenticated (auth_time) and a session id (sid, OIDC
 Back-Channel Logout 1.0 §2.1), kept in Django's session and recorded server-side (models.LoginSession)."""
+
 from __future__ import annotations
 
 import datetime
@@ -30,10 +31,16 @@ def record_login(sender: Any, request: HttpRequest | None, user: Any, **kwargs: 
         request.session[SID] = sid = secrets.token_urlsafe(16)
         if request.session.session_key is None:
             request.session.save()
-        logins.start(sid=sid, user=user, session_key=request.session.session_key or "", issuer=issuer_for(request),
-                     auth_time=datetime.datetime.fromtimestamp(now, tz=datetime.timezone.utc),
-                     user_agent=request.META.get("HTTP_USER_AGENT", ""), ip=request.META.get("REMOTE_ADDR", ""),
-                     backend=getattr(user, "backend", "") or "")
+        logins.start(
+            sid=sid,
+            user=user,
+            session_key=request.session.session_key or "",
+            issuer=issuer_for(request),
+            auth_time=datetime.datetime.fromtimestamp(now, tz=datetime.timezone.utc),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            ip=request.META.get("REMOTE_ADDR", ""),
+            backend=getattr(user, "backend", "") or "",
+        )
 
 
 def record_logout(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ failures lock out anyone else (429 with Retry-After, JSON).
 - A made-up client_id creates no key of its own (only the per-IP counter), so unauthenticated traffic cannot
   fill the limiter's store (see :mod:`django_authflows.ratelimit`).
 """
+
 from __future__ import annotations
 
 from django.http import HttpResponse

@@ -1,4 +1,5 @@
 """oauthlib token hooks: the RFC 9068 access-token generator, refresh tokens and lifetimes."""
+
 from __future__ import annotations
 
 import secrets
@@ -49,10 +50,14 @@ def generate_access_token(request: Request) -> str:
     if jkt:  # RFC 9449 §6.1: the access token is bound to the DPoP proof's key
         extra["cnf"] = {"jkt": jkt}
     claims = access_token_claims(
-        issuer=request_issuer(request), subject=subject, client_id=client.client_id,
-        audience=api.identifier if api else None, scopes=list(request.scopes or []),
+        issuer=request_issuer(request),
+        subject=subject,
+        client_id=client.client_id,
+        audience=api.identifier if api else None,
+        scopes=list(request.scopes or []),
         lifetime=cast(int, request.expires_in),  # an int: oauthlib set it from token_expires_in
-        auth_time=auth_time, extra=extra,
+        auth_time=auth_time,
+        extra=extra,
     )
     context_of(request).jti = claims["jti"]
     return sign(claims, typ="at+jwt", alg=api.signing_alg if api else None)

@@ -1,4 +1,5 @@
 """Server endpoints at Auth0's paths; include at the root of a project (``path("", include(...))``)."""
+
 from __future__ import annotations
 
 from django.urls import path

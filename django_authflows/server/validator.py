@@ -1,4 +1,5 @@
 """The oauthlib RequestValidator: composes the flow mixins."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -43,8 +44,9 @@ class AuthflowsValidator(
 ):
     """oauthlib RequestValidator; behaviour lives in the flow mixins."""
 
-    def validate_grant_type(self, client_id: str, grant_type: str, client: Any, request: Request,
-                            *args: Any, **kwargs: Any) -> bool:
+    def validate_grant_type(
+        self, client_id: str, grant_type: str, client: Any, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
         flows, grant = _GRANT_FLOWS.get(grant_type, (set(), None))
         if grant is None or not (flows & authflows_settings.FLOWS) or not client.has_grant(grant):
             return False
@@ -53,8 +55,9 @@ class AuthflowsValidator(
             return self.client_credentials_allowed(client)
         return True
 
-    def validate_scopes(self, client_id: str, scopes: list[str], client: Any, request: Request,
-                        *args: Any, **kwargs: Any) -> bool:
+    def validate_scopes(
+        self, client_id: str, scopes: list[str], client: Any, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
         """User flows: requested ∩ (OIDC scopes ∪ the API's permissions); the rest are dropped, as
         Auth0 does. An unknown audience is ``access_denied``."""
         if request.grant_type == "client_credentials":
@@ -90,8 +93,9 @@ class AuthflowsValidator(
     def get_default_scopes(self, client_id: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
         return ["openid"] if request.grant_type != "client_credentials" else []
 
-    def validate_redirect_uri(self, client_id: str, redirect_uri: str, request: Request,
-                              *args: Any, **kwargs: Any) -> bool:
+    def validate_redirect_uri(
+        self, client_id: str, redirect_uri: str, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
         """Exact match (RFC 9700 §4.1.3); for a registered loopback URI any port (RFC 8252 §7.3)."""
         # validate_client_id set request.client before oauthlib asks this
         return request.client.redirect_uri_allowed(redirect_uri)  # type: ignore[union-attr]

@@ -1,4 +1,5 @@
 """DRF authentication class: the shared, memoised bearer validation (Bearer and DPoP schemes, RFC 6750, RFC 9449)."""
+
 from __future__ import annotations
 
 from rest_framework import exceptions
@@ -43,5 +44,3 @@ class BearerAuthentication(BaseAuthentication):
 def for_audience(audience: str) -> type[BearerAuthentication]:
     """A BearerAuthentication bound to one API identifier."""
     return type("BearerAuthentication", (BearerAuthentication,), {"audience": audience})
-
-

@@ -1,4 +1,5 @@
 """Decorators for DRF function views: ``@require_scopes("read:messages")`` under ``@api_view``."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """DRF permissions: ``HasScope.of("read:messages")``."""
+
 from __future__ import annotations
 
 from typing import Any

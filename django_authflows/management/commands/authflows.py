@@ -1,4 +1,5 @@
 """``manage.py authflows apps|apis|grants|keys|demo ...``: thin subcommands over the service layer."""
+
 from __future__ import annotations
 
 import json
@@ -70,13 +71,17 @@ class Command(BaseCommand):
         create.add_argument("--api", help="m2m: create a client grant for this API identifier")
         create.add_argument("--scopes", help="m2m: the client grant's scopes")
         create.add_argument("--third-party", action="store_true")
-        create.add_argument("--require-dpop", action="store_true",
-                            help="issue tokens only to token requests with a DPoP proof (RFC 9449)")
+        create.add_argument(
+            "--require-dpop",
+            action="store_true",
+            help="issue tokens only to token requests with a DPoP proof (RFC 9449)",
+        )
         create.add_argument("--backchannel-logout-uri", help="OIDC Back-Channel Logout: where logout tokens go")
         create.add_argument("--backchannel-logout-session-required", action="store_true")
         create.add_argument("--refresh-tokens-end-with-session", action="store_true")
-        create.add_argument("--auth-method", choices=list(presets.AUTH_METHODS),
-                            help="token endpoint auth method (default: the type's)")
+        create.add_argument(
+            "--auth-method", choices=list(presets.AUTH_METHODS), help="token endpoint auth method (default: the type's)"
+        )
         create.add_argument("--jwks-uri", default="", help="private_key_jwt / request objects: the public key set URL")
         create.add_argument("--jwk-file", help="a file holding the PUBLIC JWK or JWK Set (never a private key)")
         create.add_argument("--require-par", action="store_true", help="refuse requests not pushed to /oauth/par")
@@ -97,7 +102,8 @@ class Command(BaseCommand):
         apis.add_parser("list")
 
         grants = groups.add_parser("grants", help="client grants (m2m app -> API)").add_subparsers(
-            dest="action", required=True)
+            dest="action", required=True
+        )
         create = grants.add_parser("create")
         create.add_argument("--client-id", required=True)
         create.add_argument("--api", required=True)
@@ -116,7 +122,8 @@ class Command(BaseCommand):
         keys.add_parser("delete", help="remove a compromised key at once").add_argument("kid")
 
         groups.add_parser("cleanup", help="delete expired codes, grants and tokens (cron-safe)").add_argument(
-            "--json", action="store_true", help="print one JSON object")
+            "--json", action="store_true", help="print one JSON object"
+        )
 
         move = groups.add_parser("import-dot", help="move a django-oauth-toolkit project's applications onto ours")
         move.add_argument("--dry-run", action="store_true", help="print what would be done; change nothing")
@@ -129,17 +136,25 @@ class Command(BaseCommand):
         m2m = demo.add_parser("m2m", help="get a client-credentials token and call the API")
         m2m.add_argument("--client-id", required=True)
         m2m.add_argument("--client-secret", required=True)
-        dpop = demo.add_parser("dpop", help="get a DPoP-bound client-credentials token (RFC 9449) and call the API "
-                                            "with a proof; then show the same token refused as a Bearer token")
+        dpop = demo.add_parser(
+            "dpop",
+            help="get a DPoP-bound client-credentials token (RFC 9449) and call the API "
+            "with a proof; then show the same token refused as a Bearer token",
+        )
         dpop.add_argument("--client-id", required=True)
         dpop_auth = dpop.add_mutually_exclusive_group(required=True)
         dpop_auth.add_argument("--key-file", help="the client's PRIVATE JWK, for private_key_jwt")
         dpop_auth.add_argument("--client-secret")
         for sub_parser in (device, m2m, dpop):
             sub_parser.add_argument("--audience", default=None, help="the API identifier (default: settings)")
-            sub_parser.add_argument("--base-url", default=None, help=(
-                "the server (default: AUTHFLOWS['ISSUER'], else settings.AUTHFLOWS_DEMO_BASE_URL, the server "
-                f"the demo was seeded for, else {DEFAULT_DEMO_BASE})"))
+            sub_parser.add_argument(
+                "--base-url",
+                default=None,
+                help=(
+                    "the server (default: AUTHFLOWS['ISSUER'], else settings.AUTHFLOWS_DEMO_BASE_URL, the server "
+                    f"the demo was seeded for, else {DEFAULT_DEMO_BASE})"
+                ),
+            )
             sub_parser.add_argument("--api-url", default=None, help="default: BASE/api/private-scoped")
 
         for sub in (apps, apis, grants, keys, demo):
@@ -161,22 +176,26 @@ class Command(BaseCommand):
         try:
             method(options)
         except Application.DoesNotExist:
-            raise CommandError(f"No application with client_id {options.get('client_id')!r} "
-                               "(`authflows apps list` shows them).") from None
+            raise CommandError(
+                f"No application with client_id {options.get('client_id')!r} (`authflows apps list` shows them)."
+            ) from None
         except Api.DoesNotExist:
             wanted = options.get("identifier") or options.get("api")
             raise CommandError(f"No API with identifier {wanted!r} (`authflows apis list` shows them).") from None
         except ClientGrant.DoesNotExist:
-            raise CommandError(f"No client grant for {options.get('client_id')!r} on {options.get('api')!r} "
-                               "(`authflows grants list` shows them).") from None
+            raise CommandError(
+                f"No client grant for {options.get('client_id')!r} on {options.get('api')!r} "
+                "(`authflows grants list` shows them)."
+            ) from None
         except SigningKey.DoesNotExist:
             raise CommandError(f"No signing key with kid {options.get('kid')!r} (`authflows keys list`).") from None
         except ValueError as exc:
             raise CommandError(str(exc)) from None
 
     # -- output ----------------------------------------------------------------------------------
-    def emit(self, payload: dict[str, Any], options: dict[str, Any],
-             table: list[tuple[str, ...]] | None = None) -> None:
+    def emit(
+        self, payload: dict[str, Any], options: dict[str, Any], table: list[tuple[str, ...]] | None = None
+    ) -> None:
         if options.get("json"):
             self.stdout.write(json.dumps(payload, indent=2, sort_keys=False))
             return
@@ -189,14 +208,22 @@ class Command(BaseCommand):
     def apps_create(self, o: dict[str, Any]) -> None:
         with transaction.atomic():
             app, secret = app_service.create_application(
-                o["type"], name=o["name"], grants=_csv(o["grants"]) or None, callbacks=_csv(o["callbacks"]),
-                origins=_csv(o["origins"]), logout_urls=_csv(o["logout_urls"]), first_party=not o["third_party"],
+                o["type"],
+                name=o["name"],
+                grants=_csv(o["grants"]) or None,
+                callbacks=_csv(o["callbacks"]),
+                origins=_csv(o["origins"]),
+                logout_urls=_csv(o["logout_urls"]),
+                first_party=not o["third_party"],
                 require_dpop=o["require_dpop"],
                 backchannel_logout_uri=o["backchannel_logout_uri"] or "",
                 backchannel_logout_session_required=o["backchannel_logout_session_required"],
                 refresh_tokens_end_with_session=o["refresh_tokens_end_with_session"],
-                auth_method=o["auth_method"], jwks=_read_jwk_file(o["jwk_file"]), jwks_uri=o["jwks_uri"],
-                require_par=o["require_par"])
+                auth_method=o["auth_method"],
+                jwks=_read_jwk_file(o["jwk_file"]),
+                jwks_uri=o["jwks_uri"],
+                require_par=o["require_par"],
+            )
             if o["api"]:
                 api_service.create_client_grant(app, Api.objects.get(identifier=o["api"]), _csv(o["scopes"]))
         payload = app_payload(app, secret, show_secret=True)
@@ -208,9 +235,12 @@ class Command(BaseCommand):
 
     def apps_list(self, o: dict[str, Any]) -> None:
         apps = Application.objects.order_by("name")
-        self.emit({"applications": [app_payload(a) for a in apps]}, o,
-                  [("CLIENT ID", "TYPE", "NAME", "GRANTS")]
-                  + [(a.client_id, a.app_type, a.name, ",".join(a.grant_types)) for a in apps])
+        self.emit(
+            {"applications": [app_payload(a) for a in apps]},
+            o,
+            [("CLIENT ID", "TYPE", "NAME", "GRANTS")]
+            + [(a.client_id, a.app_type, a.name, ",".join(a.grant_types)) for a in apps],
+        )
 
     def apps_show(self, o: dict[str, Any]) -> None:
         self.emit(app_payload(Application.objects.get(client_id=o["client_id"])), o)
@@ -227,15 +257,23 @@ class Command(BaseCommand):
 
     # -- apis ------------------------------------------------------------------------------------
     def apis_create(self, o: dict[str, Any]) -> None:
-        api = api_service.create_api(name=o["name"], identifier=o["identifier"], scopes=o["scopes"],
-                                     token_lifetime=o["token_lifetime"], signing_alg=o["signing_alg"],
-                                     allow_offline_access=not o["no_offline_access"])
+        api = api_service.create_api(
+            name=o["name"],
+            identifier=o["identifier"],
+            scopes=o["scopes"],
+            token_lifetime=o["token_lifetime"],
+            signing_alg=o["signing_alg"],
+            allow_offline_access=not o["no_offline_access"],
+        )
         self.emit(api_service.api_payload(api), o)
 
     def apis_list(self, o: dict[str, Any]) -> None:
         apis = Api.objects.all()
-        self.emit({"apis": [api_service.api_payload(a) for a in apis]}, o,
-                  [("IDENTIFIER", "NAME", "SCOPES")] + [(a.identifier, a.name, ",".join(a.scope_values)) for a in apis])
+        self.emit(
+            {"apis": [api_service.api_payload(a) for a in apis]},
+            o,
+            [("IDENTIFIER", "NAME", "SCOPES")] + [(a.identifier, a.name, ",".join(a.scope_values)) for a in apis],
+        )
 
     def apis_show(self, o: dict[str, Any]) -> None:
         self.emit(api_service.api_payload(Api.objects.get(identifier=o["identifier"])), o)
@@ -246,8 +284,9 @@ class Command(BaseCommand):
 
     # -- grants ----------------------------------------------------------------------------------
     def grants_create(self, o: dict[str, Any]) -> None:
-        grant = api_service.create_client_grant(Application.objects.get(client_id=o["client_id"]),
-                                                Api.objects.get(identifier=o["api"]), _csv(o["scopes"]))
+        grant = api_service.create_client_grant(
+            Application.objects.get(client_id=o["client_id"]), Api.objects.get(identifier=o["api"]), _csv(o["scopes"])
+        )
         self.emit(api_service.grant_payload(grant), o)
 
     def grants_delete(self, o: dict[str, Any]) -> None:
@@ -256,9 +295,12 @@ class Command(BaseCommand):
 
     def grants_list(self, o: dict[str, Any]) -> None:
         grants = ClientGrant.objects.select_related("application", "api")
-        self.emit({"client_grants": [api_service.grant_payload(g) for g in grants]}, o,
-                  [("CLIENT ID", "AUDIENCE", "SCOPES")]
-                  + [(g.application.client_id, g.api.identifier, ",".join(g.scopes)) for g in grants])
+        self.emit(
+            {"client_grants": [api_service.grant_payload(g) for g in grants]},
+            o,
+            [("CLIENT ID", "AUDIENCE", "SCOPES")]
+            + [(g.application.client_id, g.api.identifier, ",".join(g.scopes)) for g in grants],
+        )
 
     # -- keys ------------------------------------------------------------------------------------
     def keys_list(self, o: dict[str, Any]) -> None:
@@ -266,11 +308,22 @@ class Command(BaseCommand):
 
         active_key()
         keys = SigningKey.objects.all()
-        rows = [{"kid": k.kid, "alg": k.alg, "state": k.state, "created": k.created.isoformat(),
-                 "activated": k.activated.isoformat() if k.activated else None,
-                 "retired": k.retired.isoformat() if k.retired else None} for k in keys]
-        self.emit({"keys": rows}, o, [("KID", "ALG", "STATE", "CREATED")]
-                  + [(r["kid"], r["alg"], r["state"], r["created"]) for r in rows])
+        rows = [
+            {
+                "kid": k.kid,
+                "alg": k.alg,
+                "state": k.state,
+                "created": k.created.isoformat(),
+                "activated": k.activated.isoformat() if k.activated else None,
+                "retired": k.retired.isoformat() if k.retired else None,
+            }
+            for k in keys
+        ]
+        self.emit(
+            {"keys": rows},
+            o,
+            [("KID", "ALG", "STATE", "CREATED")] + [(r["kid"], r["alg"], r["state"], r["created"]) for r in rows],
+        )
 
     def keys_rotate(self, o: dict[str, Any]) -> None:
         from ...server import keys
@@ -290,15 +343,18 @@ class Command(BaseCommand):
         key = keys.retire(o["kid"])
         self.emit({"kid": key.kid, "alg": key.alg, "state": key.state}, o)
 
-
     # -- demo ------------------------------------------------------------------------------------
     def _demo_base(self, o: dict[str, Any]) -> tuple[str, str, str | None]:
         from django.conf import settings
 
         from ...conf import authflows_settings
 
-        base = (o["base_url"] or authflows_settings.ISSUER or getattr(settings, "AUTHFLOWS_DEMO_BASE_URL", None)
-                or DEFAULT_DEMO_BASE).rstrip("/") + "/"
+        base = (
+            o["base_url"]
+            or authflows_settings.ISSUER
+            or getattr(settings, "AUTHFLOWS_DEMO_BASE_URL", None)
+            or DEFAULT_DEMO_BASE
+        ).rstrip("/") + "/"
         aud = o["audience"] or authflows_settings.AUDIENCE or getattr(settings, "EXAMPLE_API_AUDIENCE", None)
         return base, o["api_url"] or base + "api/private-scoped", aud
 
@@ -306,10 +362,12 @@ class Command(BaseCommand):
         from ..demo_clients import call_api, decode
 
         status, body = call_api(api_url, token["access_token"])
-        payload = {"access_token_claims": decode(token["access_token"]),
-                   "id_token_claims": decode(token["id_token"]) if "id_token" in token else None,
-                   "refresh_token_issued": "refresh_token" in token,
-                   "api": {"url": api_url, "status": status, "body": body}}
+        payload = {
+            "access_token_claims": decode(token["access_token"]),
+            "id_token_claims": decode(token["id_token"]) if "id_token" in token else None,
+            "refresh_token_issued": "refresh_token" in token,
+            "api": {"url": api_url, "status": status, "body": body},
+        }
         self.emit(payload, {**o, "json": True})
 
     def demo_device(self, o: dict[str, Any]) -> None:
@@ -344,8 +402,15 @@ class Command(BaseCommand):
             raise CommandError("Give --audience (the API identifier).")
         say = self.stderr.write if o["json"] else self.stdout.write
         try:
-            result = run_dpop(base, o["client_id"], audience=aud, api_url=api_url, key_file=o["key_file"],
-                              client_secret=o["client_secret"], out=say)
+            result = run_dpop(
+                base,
+                o["client_id"],
+                audience=aud,
+                api_url=api_url,
+                key_file=o["key_file"],
+                client_secret=o["client_secret"],
+                out=say,
+            )
         except (RuntimeError, OSError) as exc:
             raise CommandError(str(exc)) from None
         if o["json"]:
@@ -353,8 +418,10 @@ class Command(BaseCommand):
             return
         jkt = (result["cnf"] or {}).get("jkt")
         say(f"Token type:  {result['token_type']}")
-        say(f"cnf.jkt:     {jkt}" + ("  (the proof key's thumbprint: the token is bound to it)"
-                                     if jkt == result["proof_key_jkt"] else ""))
+        say(
+            f"cnf.jkt:     {jkt}"
+            + ("  (the proof key's thumbprint: the token is bound to it)" if jkt == result["proof_key_jkt"] else "")
+        )
         api = result["api"]
         say(f"API with Authorization: DPoP + a proof: {api['status']}")
         say(json.dumps(api["body"], indent=2) if not isinstance(api["body"], str) else api["body"])

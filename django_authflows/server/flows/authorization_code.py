@@ -1,4 +1,5 @@
 """Authorization Code grant (RFC 6749 §4.1): single-use codes bound to client, redirect URI and login."""
+
 from __future__ import annotations
 
 import datetime
@@ -34,8 +35,12 @@ def revoke_issued(grant: Any) -> None:
         revoke_family(uuid.UUID(issued["family"]))
     if issued.get("access_token"):
         revoke_access_tokens(get_access_token_model().objects.filter(pk=issued["access_token"]))
-    audit.event("authorization_code_replayed", client_id=grant.application.client_id, user_id=grant.user_id,
-                revoked=bool(issued))
+    audit.event(
+        "authorization_code_replayed",
+        client_id=grant.application.client_id,
+        user_id=grant.user_id,
+        revoked=bool(issued),
+    )
 
 
 def record_issued(request: Request) -> None:
@@ -63,13 +68,15 @@ def _grant_for(request: Request, code: str) -> Any:
 class AuthorizationCodeValidatorMixin(OAuth2Validator):
     """Codes are claimed with a conditional UPDATE, so two parallel redemptions never both succeed."""
 
-    def get_authorization_code_scopes(self, client_id: str, code: str, redirect_uri: str,
-                                      request: Request) -> list[str]:
+    def get_authorization_code_scopes(
+        self, client_id: str, code: str, redirect_uri: str, request: Request
+    ) -> list[str]:
         grant = _grant_for(request, code)
         return grant.scope.split() if grant is not None else []
 
-    def validate_code(self, client_id: str, code: str, client: Any, request: Request,
-                      *args: Any, **kwargs: Any) -> bool:
+    def validate_code(
+        self, client_id: str, code: str, client: Any, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
         grant = _grant_for(request, code)
         if grant is None or grant.application_id != client.pk:
             context_of(request).grant = None
@@ -103,8 +110,16 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
         ctx.redirect_uri_sent = private.get("redirect_uri_sent", True)
         return True
 
-    def confirm_redirect_uri(self, client_id: str, code: str, redirect_uri: str | None, client: Any,
-                             request: Request, *args: Any, **kwargs: Any) -> bool:
+    def confirm_redirect_uri(
+        self,
+        client_id: str,
+        code: str,
+        redirect_uri: str | None,
+        client: Any,
+        request: Request,
+        *args: Any,
+        **kwargs: Any,
+    ) -> bool:
         """RFC 6749 §4.1.3: identical to the one sent to /authorize, when one was sent."""
         grant = _grant_for(request, code)
         # oauthlib fills in the client's one registered URI when the token request has none, and says so.
@@ -115,22 +130,26 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
         else:
             matches = grant is not None and redirect_uri == grant.redirect_uri
         if not matches:  # RFC 6749 §5.2 names invalid_grant for this (oauthlib says invalid_request)
-            raise errors.InvalidGrantError(description="redirect_uri does not match the authorization request.",
-                                           request=request)
+            raise errors.InvalidGrantError(
+                description="redirect_uri does not match the authorization request.", request=request
+            )
         return True
 
-    def invalidate_authorization_code(self, client_id: str, code: str, request: Request,
-                                      *args: Any, **kwargs: Any) -> None:
+    def invalidate_authorization_code(
+        self, client_id: str, code: str, request: Request, *args: Any, **kwargs: Any
+    ) -> None:
         """Nothing to do: :meth:`validate_code` already claimed the code; the row stays, marked
         redeemed, until ``authflows cleanup`` so that a replay is recognised."""
 
-    def get_authorization_code_nonce(self, client_id: str, code: str, redirect_uri: str,
-                                     request: Request) -> str | None:
+    def get_authorization_code_nonce(
+        self, client_id: str, code: str, redirect_uri: str, request: Request
+    ) -> str | None:
         grant = _grant_for(request, code)
         return (grant.nonce or None) if grant is not None else None
 
-    def save_authorization_code(self, client_id: str, code: dict[str, str], request: Request,
-                                *args: Any, **kwargs: Any) -> None:
+    def save_authorization_code(
+        self, client_id: str, code: dict[str, str], request: Request, *args: Any, **kwargs: Any
+    ) -> None:
         claims = dict(request.claims or {}) if isinstance(request.claims, dict) else {}
         claims[_PRIVATE] = {
             "session": context_of(request).session or {},
@@ -138,10 +157,15 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
             "dpop_jkt": getattr(request, "dpop_jkt", None),  # RFC 9449 §10, checked at /authorize
         }
         get_grant_model().objects.create(
-            application=request.client, user=request.user, code=code["code"],
+            application=request.client,
+            user=request.user,
+            code=code["code"],
             expires=timezone.now() + datetime.timedelta(seconds=authflows_settings.lifetime("authorization_code")),
-            redirect_uri=request.redirect_uri, scope=" ".join(request.scopes or []),
-            code_challenge=request.code_challenge or "", code_challenge_method=request.code_challenge_method or "",
-            nonce=request.nonce or "", claims=json.dumps(claims),
+            redirect_uri=request.redirect_uri,
+            scope=" ".join(request.scopes or []),
+            code_challenge=request.code_challenge or "",
+            code_challenge_method=request.code_challenge_method or "",
+            nonce=request.nonce or "",
+            claims=json.dumps(claims),
             resource=list(getattr(request, "resource", None) or []),
         )

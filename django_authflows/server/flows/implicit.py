@@ -1,4 +1,5 @@
 """Implicit grant (RFC 6749 §4.2, OIDC Core §3.2): only when listed in AUTHFLOWS['FLOWS']."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -32,8 +33,9 @@ class ImplicitValidatorMixin(OAuth2Validator):
     """Response types: ``code`` for the code flow; ``token``, ``id_token`` and ``id_token token`` for
     implicit (RFC 9700 §2.1.2 advises against it, hence off by default and warned by authflows.W001)."""
 
-    def validate_response_type(self, client_id: str, response_type: str, client: Any, request: Request,
-                               *args: Any, **kwargs: Any) -> bool:
+    def validate_response_type(
+        self, client_id: str, response_type: str, client: Any, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
         """A response type this server does not serve is ``unsupported_response_type``; one this client
         may not use is ``unauthorized_client`` (RFC 6749 §4.1.2.1)."""
         flows = authflows_settings.FLOWS

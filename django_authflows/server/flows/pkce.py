@@ -1,4 +1,5 @@
 """PKCE (RFC 7636), an extension of the code flow: S256 only, required for public clients."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -23,8 +24,9 @@ class PKCEValidatorMixin(AuthorizationCodeValidatorMixin):
         grant = _grant_for(request, code)
         return (grant.code_challenge_method or None) if grant is not None else None
 
-    def validate_code(self, client_id: str, code: str, client: Any, request: Request,
-                      *args: Any, **kwargs: Any) -> bool:
+    def validate_code(
+        self, client_id: str, code: str, client: Any, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
         grant = _grant_for(request, code)
         # RFC 9700 §2.1.1: a code issued without code_challenge is refused when a code_verifier is
         # sent, or an attacker could inject a stolen code into a PKCE client (PKCE downgrade).

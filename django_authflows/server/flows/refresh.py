@@ -1,4 +1,5 @@
 """Refresh tokens (RFC 6749 §6, RFC 9700 §4.14): rotation, reuse detection, idle and absolute lifetimes."""
+
 from __future__ import annotations
 
 import datetime
@@ -40,11 +41,16 @@ def invalid(request: Request) -> errors.InvalidGrantError:
 class RefreshTokenValidatorMixin(OAuth2Validator):
     """Every use rotates; a rotated token used again revokes its whole family (unless inside the leeway)."""
 
-    def validate_refresh_token(self, refresh_token: str, client: Any, request: Request,
-                               *args: Any, **kwargs: Any) -> bool:
-        rt = (get_refresh_token_model().objects.filter(token_checksum=token_checksum(refresh_token))
-              .select_related("access_token", "user", "application")
-              .order_by(F("revoked").desc(nulls_first=True)).first())
+    def validate_refresh_token(
+        self, refresh_token: str, client: Any, request: Request, *args: Any, **kwargs: Any
+    ) -> bool:
+        rt = (
+            get_refresh_token_model()
+            .objects.filter(token_checksum=token_checksum(refresh_token))
+            .select_related("access_token", "user", "application")
+            .order_by(F("revoked").desc(nulls_first=True))
+            .first()
+        )
         if rt is None or rt.application_id != client.pk:  # another client's token looks unknown
             raise invalid(request)
         if not user_is_active(rt.user):  # a deactivated user's tokens look unknown; not spent, so they work again
@@ -54,9 +60,12 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
             self._reused(rt, now, request)
         family = TokenFamily.objects.filter(family=rt.token_family).first() if rt.token_family else None
         lifetimes = authflows_settings.LIFETIMES
-        if (family is None or family.revoked is not None
-                or family.created + datetime.timedelta(seconds=lifetimes["refresh_token_absolute"]) <= now
-                or rt.created + datetime.timedelta(seconds=lifetimes["refresh_token_idle"]) <= now):
+        if (
+            family is None
+            or family.revoked is not None
+            or family.created + datetime.timedelta(seconds=lifetimes["refresh_token_absolute"]) <= now
+            or rt.created + datetime.timedelta(seconds=lifetimes["refresh_token_idle"]) <= now
+        ):
             raise invalid(request)
         check_bound(family.dpop_jkt, request, "refresh token")  # RFC 9449 §5, before the token is spent
         request.user = rt.user
@@ -77,8 +86,9 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
             raise ReusedWithinLeeway()
         # RFC 9700 §4.14.2: a rotated token used again means it leaked; revoke the whole family.
         revoke_family(rt.token_family)
-        audit.event("refresh_token_reused", client_id=rt.application.client_id, user_id=rt.user_id,
-                    family=str(rt.token_family))
+        audit.event(
+            "refresh_token_reused", client_id=rt.application.client_id, user_id=rt.user_id, family=str(rt.token_family)
+        )
         raise invalid(request)
 
     def claim_refresh_token(self, request: Request) -> None:
@@ -100,15 +110,22 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
             return family.scope.split()
         return super().get_original_scopes(refresh_token, request, *args, **kwargs)
 
-    def _create_refresh_token(self, request: Request, refresh_token_code: str, access_token: Any,
-                              previous_refresh_token: Any) -> Any:
+    def _create_refresh_token(
+        self, request: Request, refresh_token_code: str, access_token: Any, previous_refresh_token: Any
+    ) -> Any:
         rt = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
         context_of(request).family_id = rt.token_family
         if previous_refresh_token is None:  # a new login session: a new family
             api = audience.api_for(request)
-            TokenFamily.objects.create(family=rt.token_family, application=request.client, user=request.user,
-                                       audience=api.identifier if api else "", scope=" ".join(request.scopes or []),
-                                       session=context_of(request).session or {}, dpop_jkt=refresh_jkt(request) or "")
+            TokenFamily.objects.create(
+                family=rt.token_family,
+                application=request.client,
+                user=request.user,
+                audience=api.identifier if api else "",
+                scope=" ".join(request.scopes or []),
+                session=context_of(request).session or {},
+                dpop_jkt=refresh_jkt(request) or "",
+            )
         return rt
 
 
@@ -121,8 +138,9 @@ def remember_successor(refresh_token: str, body: str) -> None:
     """Keep the answer to a refresh, encrypted, for the leeway (see :class:`ReusedWithinLeeway`)."""
     leeway = authflows_settings.REFRESH_REUSE_LEEWAY
     if leeway and refresh_token:
-        cache.set(_SUCCESSOR + token_checksum(refresh_token), fernet("successor").encrypt(body.encode()).decode(),
-                  leeway)
+        cache.set(
+            _SUCCESSOR + token_checksum(refresh_token), fernet("successor").encrypt(body.encode()).decode(), leeway
+        )
 
 
 def successor(refresh_token: str) -> dict[str, Any] | None:

@@ -1,4 +1,5 @@
 """/authorize (RFC 6749 §3.1, OIDC Core §3.1.2): login, prompt, max_age, consent and response modes."""
+
 from __future__ import annotations
 
 import time
@@ -84,8 +85,11 @@ class AuthorizeView(View):
         an RP posts it cross-site, so it has no CSRF token, and it is handled as the same GET would be."""
         if not request.META.get("QUERY_STRING"):
             if (request.content_type or "").lower() not in ("application/x-www-form-urlencoded", "multipart/form-data"):
-                return self.error_page(request, "invalid_request",
-                                       "A POSTed authorization request must be application/x-www-form-urlencoded.")
+                return self.error_page(
+                    request,
+                    "invalid_request",
+                    "A POSTed authorization request must be application/x-www-form-urlencoded.",
+                )
             try:
                 pairs = form_pairs(request)
             except BodyError as exc:
@@ -100,8 +104,9 @@ class AuthorizeView(View):
         return self.handle(request, decision=decision)
 
     # -- the steps -------------------------------------------------------------------------------
-    def handle(self, request: HttpRequest, decision: str | None,
-               posted: list[tuple[str, str]] | None = None) -> HttpResponse:
+    def handle(
+        self, request: HttpRequest, decision: str | None, posted: list[tuple[str, str]] | None = None
+    ) -> HttpResponse:
         pairs = posted if posted is not None else [(k, v) for k, values in request.GET.lists() for v in values]
         pairs, refused = self.resolve_request(request, pairs)
         if refused is not None:
@@ -111,7 +116,8 @@ class AuthorizeView(View):
             self.params.appendlist(key, value)
         # RFC 6749 §4.1.2.1: while client_id and redirect_uri are unchecked, errors are shown, not redirected.
         unreadable = (query_problem(request.META.get("QUERY_STRING", "")) if posted is None else None) or (
-            parameter_problem(pairs, only=_CHECKED_FIRST))
+            parameter_problem(pairs, only=_CHECKED_FIRST)
+        )
         if unreadable or any("\x00" in k or "\x00" in v or len(v) > 4096 for k, v in pairs):
             return self.error_page(request, "invalid_request", unreadable or "A parameter is malformed or too long.")
         # Too long to look up or store: refused once the redirect URI is known to be the client's.
@@ -123,11 +129,15 @@ class AuthorizeView(View):
             scopes, credentials = core.validate(request, oauth_pairs)
             # OIDC Core §3.1.2.1: redirect_uri is REQUIRED in an OpenID Connect request, whatever is registered.
             if "openid" in scopes and "redirect_uri" not in self.params:
-                return self.error_page(request, "invalid_request",
-                                       "redirect_uri is required in an OpenID Connect authentication request.")
+                return self.error_page(
+                    request, "invalid_request", "redirect_uri is required in an OpenID Connect authentication request."
+                )
             problem = too_long or malformed
-            if not problem and credentials["request"].client.require_pushed_authorization_requests and (
-                    self.origin != par.PUSHED):  # RFC 9126 §6
+            if (
+                not problem
+                and credentials["request"].client.require_pushed_authorization_requests
+                and (self.origin != par.PUSHED)
+            ):  # RFC 9126 §6
                 problem = "This application must push its authorization requests to /oauth/par first."
             if problem:
                 invalid: errors.OAuth2Error = errors.InvalidRequestError(description=problem)
@@ -149,8 +159,9 @@ class AuthorizeView(View):
                 # OIDC Core §6: what oauthlib misses (a nonce, a state) may be inside the request object we do
                 # not read, so the object is the first thing to refuse once the redirect URI is known.
                 name, code = unsupported[0]
-                err = _with_redirect(errors.CustomOAuth2Error(
-                    code, f"The {name} parameter is not supported by this server."), err)
+                err = _with_redirect(
+                    errors.CustomOAuth2Error(code, f"The {name} parameter is not supported by this server."), err
+                )
             return self.redirect_oauth_error(request, err)
         oauth_request = credentials.pop("request")
         client = oauth_request.client
@@ -184,20 +195,30 @@ class AuthorizeView(View):
         except AuthorizeError as exc:
             return self.redirect_error(request, redirect_uri, mode, state, exc.error, exc.description)
         except errors.OAuth2Error as exc:
-            return self.redirect_error(request, redirect_uri, mode, state, exc.error or "invalid_request",
-                                       exc.description)
+            return self.redirect_error(
+                request, redirect_uri, mode, state, exc.error or "invalid_request", exc.description
+            )
         params = [(k, v) for k, v in split_response(location, redirect_uri) if k != "iss"]
         error = dict(params).get("error")
         if not error:  # the application now holds a code or tokens of this session (OIDC BCL 1.0 §2.5)
             logins.add_application(session_info(request).get("sid"), client)
-        audit.event("authorization_refused" if error else "authorization_granted", client_id=client.client_id,
-                    user_id=request.user.pk, response_type=credentials["response_type"], error=error,
-                    audience=api.identifier if api else None, scope=" ".join(scopes))
+        audit.event(
+            "authorization_refused" if error else "authorization_granted",
+            client_id=client.client_id,
+            user_id=request.user.pk,
+            response_type=credentials["response_type"],
+            error=error,
+            audience=api.identifier if api else None,
+            scope=" ".join(scopes),
+        )
         params.append(("iss", issuer_for(request)))  # RFC 9207
         return deliver(request, redirect_uri, params, mode)
 
-    def resolve_request(self, request: HttpRequest, pairs: list[tuple[str, str]],
-                        ) -> tuple[list[tuple[str, str]], HttpResponse | None]:
+    def resolve_request(
+        self,
+        request: HttpRequest,
+        pairs: list[tuple[str, str]],
+    ) -> tuple[list[tuple[str, str]], HttpResponse | None]:
         """A pushed request_uri (RFC 9126 §4) or a request object of a client with keys (RFC 9101 §5) becomes
         the parameters it carries, and only those, stamped (see :mod:`..par`) for the login and consent round
         trips. Other request_uri values, and request objects of clients without keys, are refused as before."""
@@ -206,8 +227,11 @@ class AuthorizeView(View):
         if par.is_pushed_uri(found.get("request_uri", "")):
             stored = par.take(found["request_uri"], client_id)
             if stored is None:  # RFC 9126 §4: one-time use, bound to the client that pushed it
-                return pairs, self.error_page(request, "invalid_request_uri", "The request_uri is unknown, expired, "
-                                              "already used, or was pushed by another client.")
+                return pairs, self.error_page(
+                    request,
+                    "invalid_request_uri",
+                    "The request_uri is unknown, expired, already used, or was pushed by another client.",
+                )
             self.origin, pairs = par.PUSHED, stored
         elif "request" in found:
             app = client_auth.lookup(client_id[:200])
@@ -308,8 +332,9 @@ class AuthorizeView(View):
             return True
         if not client.first_party:
             return True
-        consent = Consent.objects.filter(user=request.user, application=client,
-                                         audience=api.identifier if api else "").first()
+        consent = Consent.objects.filter(
+            user=request.user, application=client, audience=api.identifier if api else ""
+        ).first()
         return consent is None or not consent.covers(set(scopes))
 
     def record_consent(self, request: HttpRequest, client: Any, api: Any, scopes: list[str]) -> None:
@@ -318,20 +343,37 @@ class AuthorizeView(View):
     # -- pages and redirects ---------------------------------------------------------------------
     def consent_page(self, request: HttpRequest, client: Any, api: Any, scopes: list[str]) -> HttpResponse:
         described = [(s, SCOPE_LABELS.get(s) or (api.describe_scope(s) if api else s)) for s in scopes]
-        context = {"application": client, "api": api, "scopes": described, "user": request.user,
-                   "form_action": f"{request.path}?{self.params.urlencode()}"}
+        context = {
+            "application": client,
+            "api": api,
+            "scopes": described,
+            "user": request.user,
+            "form_action": f"{request.path}?{self.params.urlencode()}",
+        }
         return TemplateResponse(request, self.template_name, context)
 
     def error_page(self, request: HttpRequest, error: str, description: str | None) -> HttpResponse:
-        audit.event("authorization_refused", client_id=str(self.param("client_id"))[:100] or None,
-                    error=error, reason=description, redirect="none")
-        return TemplateResponse(request, self.error_template_name,
-                                {"error": error, "description": description}, status=400)
+        audit.event(
+            "authorization_refused",
+            client_id=str(self.param("client_id"))[:100] or None,
+            error=error,
+            reason=description,
+            redirect="none",
+        )
+        return TemplateResponse(
+            request, self.error_template_name, {"error": error, "description": description}, status=400
+        )
 
-    def redirect_error(self, request: HttpRequest, redirect_uri: str, mode: str, state: str | None,
-                       error: str, description: str | None) -> HttpResponse:
-        audit.event("authorization_refused", client_id=str(self.param("client_id"))[:100] or None,
-                    user_id=getattr(request.user, "pk", None), error=error, reason=description)
+    def redirect_error(
+        self, request: HttpRequest, redirect_uri: str, mode: str, state: str | None, error: str, description: str | None
+    ) -> HttpResponse:
+        audit.event(
+            "authorization_refused",
+            client_id=str(self.param("client_id"))[:100] or None,
+            user_id=getattr(request.user, "pk", None),
+            error=error,
+            reason=description,
+        )
         if mode not in RESPONSE_MODES:
             mode = "query"
         params = [("error", error)]
@@ -351,10 +393,15 @@ class AuthorizeView(View):
         if not redirect_uri:
             return self.error_page(request, error, description)
         response_type = self.param("response_type") or "code"
-        return self.redirect_error(request, redirect_uri, self.response_mode(request, response_type),
-                                   self.param("state") or None, error, description)
+        return self.redirect_error(
+            request,
+            redirect_uri,
+            self.response_mode(request, response_type),
+            self.param("state") or None,
+            error,
+            description,
+        )
 
     def param(self, name: str) -> str:
         params = getattr(self, "params", None)  # unset when the request was refused before it was read
         return str(params.get(name, "")) if params is not None else ""
-

@@ -1,5 +1,6 @@
 """The account page "Apps, devices and sessions": every application with consent or live tokens, every
 approved device, every active browser session, each revocable (OIDC Back-Channel Logout 1.0 §2.5 on each)."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -52,31 +53,45 @@ class AuthorizedAppsView(LoginRequiredMixin, View):
         user = request.user
         consents = list(Consent.objects.filter(user=user).select_related("application").order_by("-updated"))
         # First-party applications skip the consent page, so live tokens name applications too.
-        holding = set(TokenFamily.objects.filter(user=user, revoked__isnull=True)
-                      .values_list("application_id", flat=True))
-        holding |= set(get_access_token_model().objects.filter(user=user, expires__gt=timezone.now())
-                       .exclude(application=None).values_list("application_id", flat=True))
+        holding = set(
+            TokenFamily.objects.filter(user=user, revoked__isnull=True).values_list("application_id", flat=True)
+        )
+        holding |= set(
+            get_access_token_model()
+            .objects.filter(user=user, expires__gt=timezone.now())
+            .exclude(application=None)
+            .values_list("application_id", flat=True)
+        )
         entries: dict[int, dict[str, Any]] = {}
         for consent in consents:
             entries.setdefault(consent.application_id, {"application": consent.application, "consents": []})[
-                "consents"].append(consent)
+                "consents"
+            ].append(consent)
         missing = holding - set(entries)
         for app in get_application_model().objects.filter(pk__in=missing):
             entries[app.pk] = {"application": app, "consents": []}
         for entry in entries.values():
             entry["device"] = entry["application"].has_grant(presets.DEVICE_CODE)
         sessions = LoginSession.objects.filter(user=user, ended__isnull=True).order_by("-last_seen")
-        return {"entries": list(entries.values()), "consents": consents, "sessions": sessions,
-                "current_session": getattr(self, "login", None), **self.links()}
+        return {
+            "entries": list(entries.values()),
+            "consents": consents,
+            "sessions": sessions,
+            "current_session": getattr(self, "login", None),
+            **self.links(),
+        }
 
     @staticmethod
     def links() -> dict[str, str]:
         return {"home_url": resolve_url(settings.LOGIN_REDIRECT_URL), "logout_url": reverse("authflows:logout")}
 
     def refuse(self, request: HttpRequest, error: str) -> HttpResponse:
-        return TemplateResponse(request, self.template_name, {"entries": [], "consents": Consent.objects.none(),
-                                                              "sessions": [], "error": error, **self.links()},
-                                status=400)
+        return TemplateResponse(
+            request,
+            self.template_name,
+            {"entries": [], "consents": Consent.objects.none(), "sessions": [], "error": error, **self.links()},
+            status=400,
+        )
 
     def post(self, request: HttpRequest) -> HttpResponse:
         if "session" in request.POST:

@@ -1,4 +1,5 @@
 """Discovery (OIDC Discovery 1.0 §3, RFC 8414 §2) and the key set (RFC 7517)."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
@@ -42,9 +43,25 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": list(client_keys.ALGS),  # RFC 8414 §2
         "code_challenge_methods_supported": ["S256"],
-        "claims_supported": ["acr", "aud", "auth_time", "email", "email_verified", "exp", "family_name", "given_name",
-                             "iat", "iss", "name", "nickname", "nonce", "preferred_username", "sid", "sub",
-                             "updated_at"],
+        "claims_supported": [
+            "acr",
+            "aud",
+            "auth_time",
+            "email",
+            "email_verified",
+            "exp",
+            "family_name",
+            "given_name",
+            "iat",
+            "iss",
+            "name",
+            "nickname",
+            "nonce",
+            "preferred_username",
+            "sid",
+            "sub",
+            "updated_at",
+        ],
         # OIDC Core §6, RFC 9101: request objects signed with the keys an application registered; other
         # applications get request_not_supported. request_uri: only PAR's (RFC 9126), none fetched by reference.
         "request_parameter_supported": True,
@@ -61,9 +78,13 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
     for prefix in ("revocation", "introspection"):  # RFC 8414 §2: they authenticate clients as the token endpoint
         doc[f"{prefix}_endpoint_auth_methods_supported"] = AUTH_METHODS
         doc[f"{prefix}_endpoint_auth_signing_alg_values_supported"] = list(client_keys.ALGS)
-    for name, key in [("revoke", "revocation_endpoint"), ("introspect", "introspection_endpoint"),
-                      ("device_code", "device_authorization_endpoint"), ("logout", "end_session_endpoint"),
-                      ("par", "pushed_authorization_request_endpoint")]:
+    for name, key in [
+        ("revoke", "revocation_endpoint"),
+        ("introspect", "introspection_endpoint"),
+        ("device_code", "device_authorization_endpoint"),
+        ("logout", "end_session_endpoint"),
+        ("par", "pushed_authorization_request_endpoint"),
+    ]:
         try:
             doc[key] = endpoint(issuer, name)
         except NoReverseMatch:  # that endpoint is not mounted (yet)

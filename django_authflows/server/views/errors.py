@@ -1,4 +1,5 @@
 """``handler400`` that answers a body Django cannot parse with a 400 instead of a 500 (RFC 9110 §15.5.1)."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest

@@ -1,4 +1,5 @@
 """Frame-busting for pages a person sees (RFC 6749 §10.13, clickjacking)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

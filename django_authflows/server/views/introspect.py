@@ -1,4 +1,5 @@
 """/oauth/introspect (RFC 7662): for the token's own client, or clients allowed to introspect."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -46,15 +47,28 @@ class IntrospectView(ClientEndpoint):
         result = verify_jwt(token, issuer=issuer_for(request), audience=None)
         if not result.valid or is_denied(token):
             return None
-        record = (get_access_token_model().objects.filter(token_checksum=token_checksum(token))
-                  .select_related("application").first())
+        record = (
+            get_access_token_model()
+            .objects.filter(token_checksum=token_checksum(token))
+            .select_related("application")
+            .first()
+        )
         if record is None or record.is_expired() or not self.allowed(caller, record.application_id):
             return None
         claims = result.claims
-        body = {"active": True, "token_type": "Bearer", "scope": claims.get("scope", ""),
-                "client_id": claims.get("client_id"), "sub": claims.get("sub"), "aud": claims.get("aud"),
-                "iss": claims.get("iss"), "exp": claims.get("exp"), "iat": claims.get("iat"),
-                "jti": claims.get("jti"), "username": record.user.get_username() if record.user else None}
+        body = {
+            "active": True,
+            "token_type": "Bearer",
+            "scope": claims.get("scope", ""),
+            "client_id": claims.get("client_id"),
+            "sub": claims.get("sub"),
+            "aud": claims.get("aud"),
+            "iss": claims.get("iss"),
+            "exp": claims.get("exp"),
+            "iat": claims.get("iat"),
+            "jti": claims.get("jti"),
+            "username": record.user.get_username() if record.user else None,
+        }
         cnf = claims.get("cnf")
         if isinstance(cnf, dict) and isinstance(cnf.get("jkt"), str):  # RFC 9449 §6.2: the key the token is bound to
             body["token_type"] = "DPoP"
@@ -62,8 +76,12 @@ class IntrospectView(ClientEndpoint):
         return body
 
     def refresh_token(self, token: str, caller: Any) -> dict[str, Any] | None:
-        rt = (get_refresh_token_model().objects.filter(token_checksum=token_checksum(token), revoked__isnull=True)
-              .select_related("application", "access_token").first())
+        rt = (
+            get_refresh_token_model()
+            .objects.filter(token_checksum=token_checksum(token), revoked__isnull=True)
+            .select_related("application", "access_token")
+            .first()
+        )
         if rt is None or not self.allowed(caller, rt.application_id):
             return None
         family = TokenFamily.objects.filter(family=rt.token_family, revoked__isnull=True).first()
@@ -72,10 +90,18 @@ class IntrospectView(ClientEndpoint):
         from ...conf import authflows_settings
 
         lifetimes = authflows_settings.LIFETIMES
-        exp = min(family.created + timedelta(seconds=lifetimes["refresh_token_absolute"]),
-                  rt.created + timedelta(seconds=lifetimes["refresh_token_idle"]))
+        exp = min(
+            family.created + timedelta(seconds=lifetimes["refresh_token_absolute"]),
+            rt.created + timedelta(seconds=lifetimes["refresh_token_idle"]),
+        )
         if exp <= timezone.now():
             return None
-        return {"active": True, "token_type": "refresh_token", "client_id": rt.application.client_id,
-                "scope": rt.access_token.scope if rt.access_token else "", "exp": int(exp.timestamp()),
-                "iat": int(rt.created.timestamp()), "username": rt.user.get_username()}
+        return {
+            "active": True,
+            "token_type": "refresh_token",
+            "client_id": rt.application.client_id,
+            "scope": rt.access_token.scope if rt.access_token else "",
+            "exp": int(exp.timestamp()),
+            "iat": int(rt.created.timestamp()),
+            "username": rt.user.get_username(),
+        }

@@ -1,4 +1,5 @@
 """The login page: Django's LoginView with our template, ``login_hint`` and brute-force limits."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -72,8 +73,9 @@ class LoginView(DjangoLoginView):
         for (name, _key), state in zip(self._attempt, states, strict=True):
             if state.count > state.limit:
                 audit.event("login_locked", limit=name, ip=client_ip(request))
-                response = TemplateResponse(request, self.locked_template_name,
-                                            {"retry_after": state.retry_after}, status=429)
+                response = TemplateResponse(
+                    request, self.locked_template_name, {"retry_after": state.retry_after}, status=429
+                )
                 response["Retry-After"] = str(state.retry_after)
                 return response
         return super().post(request, *args, **kwargs)

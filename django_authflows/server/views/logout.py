@@ -1,4 +1,5 @@
 """/v2/logout: Auth0's logout (returnTo + client_id) and OIDC RP-initiated logout 1.0."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,8 +47,9 @@ class LogoutView(View):
     def handle(self, request: HttpRequest, params: Any) -> HttpResponse:
         if any("\x00" in str(v) or len(str(v)) > 8192 for v in params.values()):
             logout(request)
-            return TemplateResponse(request, self.template_name,
-                                    {"error": "The logout request is malformed."}, status=400)
+            return TemplateResponse(
+                request, self.template_name, {"error": "The logout request is malformed."}, status=400
+            )
         client_id = params.get("client_id")
         target = params.get("post_logout_redirect_uri") or params.get("returnTo")
         hint = params.get("id_token_hint")
@@ -67,17 +69,27 @@ class LogoutView(View):
             # Logout URLs are registered per application (OIDC RP-Initiated Logout §2 needs client_id or
             # id_token_hint with post_logout_redirect_uri): name what is missing, not the URL.
             error = "client_id is missing: send the application's client_id with the logout URL."
-        audit.event("logout", user_id=getattr(request.user, "pk", None), client_id=app.client_id if app else None,
-                    followed=bool(target and app is not None and target in app.logout_url_list))
+        audit.event(
+            "logout",
+            user_id=getattr(request.user, "pk", None),
+            client_id=app.client_id if app else None,
+            followed=bool(target and app is not None and target in app.logout_url_list),
+        )
         logout(request)
         if target and app is not None and target in app.logout_url_list:
             state = params.get("state") if "post_logout_redirect_uri" in params else None
             return OAuthRedirect(_with_state(target, state))
         refused = target if target else None
         if refused and error is None:  # a known application, and a URL it did not register
-            return TemplateResponse(request, self.template_name, {
-                "refused_url": refused,
-                "error": "That address is not a registered logout URL of the application, so you stay here."},
-                status=400 if hint else 200)
-        return TemplateResponse(request, self.template_name, {"refused_url": refused, "error": error},
-                                status=400 if error else 200)
+            return TemplateResponse(
+                request,
+                self.template_name,
+                {
+                    "refused_url": refused,
+                    "error": "That address is not a registered logout URL of the application, so you stay here.",
+                },
+                status=400 if hint else 200,
+            )
+        return TemplateResponse(
+            request, self.template_name, {"refused_url": refused, "error": error}, status=400 if error else 200
+        )

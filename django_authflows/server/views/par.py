@@ -1,4 +1,5 @@
 """/oauth/par (RFC 9126 §2): an authenticated client pushes its authorization request and gets a request_uri."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
@@ -37,7 +38,8 @@ class PushedAuthorizationView(ClientEndpoint):
                 return json_error(exc.error, exc.description)
         else:
             pairs = [("client_id", client.client_id)] + [
-                (k, v) for k, v in get_core().extract_body(request) if k not in _CLIENT_AUTH]
+                (k, v) for k, v in get_core().extract_body(request) if k not in _CLIENT_AUTH
+            ]
         refused = self.validate(request, pairs)
         if refused is not None:
             return refused
@@ -62,6 +64,7 @@ class PushedAuthorizationView(ClientEndpoint):
             err = exc.oauthlib_error
             return json_error(err.error, err.description or "The authorization request is not valid.")
         except errors.OAuth2Error as exc:
-            return json_error(exc.error or "invalid_request",
-                              exc.description or "The authorization request is not valid.")
+            return json_error(
+                exc.error or "invalid_request", exc.description or "The authorization request is not valid."
+            )
         return None

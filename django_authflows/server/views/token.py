@@ -1,4 +1,5 @@
 """/oauth/token (RFC 6749 §3.2): form or JSON bodies, JSON answers, no caching."""
+
 from __future__ import annotations
 
 import json
@@ -28,12 +29,20 @@ def log_token_response(request: HttpRequest, params: dict[str, str], status: int
         data = json.loads(body) if body else {}
     except ValueError:
         data = {}
-    fields: dict[str, Any] = {"client_id": client_auth.credentials(context(request, params)).client_id[:100] or None,
-              "grant_type": str(params.get("grant_type", ""))[:80] or None, "status": status,
-              "ip": request.META.get("REMOTE_ADDR")}
+    fields: dict[str, Any] = {
+        "client_id": client_auth.credentials(context(request, params)).client_id[:100] or None,
+        "grant_type": str(params.get("grant_type", ""))[:80] or None,
+        "status": status,
+        "ip": request.META.get("REMOTE_ADDR"),
+    }
     if status == 200:
-        audit.event("token_issued", scope=data.get("scope"), refresh_issued=("refresh_token" in data),
-                    id_token_issued=("id_token" in data), **fields)
+        audit.event(
+            "token_issued",
+            scope=data.get("scope"),
+            refresh_issued=("refresh_token" in data),
+            id_token_issued=("id_token" in data),
+            **fields,
+        )
     else:
         audit.event("token_refused", error=data.get("error"), reason=data.get("error_description"), **fields)
 
@@ -55,8 +64,10 @@ class TokenView(ClientEndpoint):
             return json_error("invalid_target", audience.ONE_API)
         params = dict(pairs)
         if not params.get("grant_type"):  # RFC 6749 §5.2: a missing parameter is invalid_request, and says which
-            return json_error("invalid_request", "grant_type is missing (e.g. grant_type=authorization_code, "
-                                                 "client_credentials or refresh_token).")
+            return json_error(
+                "invalid_request",
+                "grant_type is missing (e.g. grant_type=authorization_code, client_credentials or refresh_token).",
+            )
         ctx = context(request, params)
         creds = client_auth.credentials(ctx)
         limited = throttle.refuse_failing(ctx, creds.client_id)

@@ -1,4 +1,5 @@
 """/userinfo (OIDC Core §5.3): the claims an access token with ``openid`` allows."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -33,17 +34,25 @@ class UserInfoView(View):
         if not result.token_sent:
             return bearer_error(None, "An access token is required.")
         if not result.valid:
-            return bearer_error(result.error, result.description,
-                                status=400 if result.error == "invalid_request" else 401, scheme=result.scheme)
+            return bearer_error(
+                result.error,
+                result.description,
+                status=400 if result.error == "invalid_request" else 401,
+                scheme=result.scheme,
+            )
         if "openid" not in result.scopes:
-            return bearer_error("insufficient_scope", "The access token does not carry the openid scope.", 403,
-                                scheme=result.scheme)
+            return bearer_error(
+                "insufficient_scope", "The access token does not carry the openid scope.", 403, scheme=result.scheme
+            )
         adapter = authflows_settings.ADAPTER()
         user = adapter.get_user_by_subject(str(result.claims.get("sub", "")))
         if user is None or not user.is_active:
             return bearer_error("invalid_token", "The user of this token no longer exists.")
-        claims = {**requested_claims(adapter, user, result.claims.get(USERINFO_CLAIMS) or []),
-                  **adapter.get_user_claims(user, set(result.scopes)), "sub": adapter.get_subject(user)}
+        claims = {
+            **requested_claims(adapter, user, result.claims.get(USERINFO_CLAIMS) or []),
+            **adapter.get_user_claims(user, set(result.scopes)),
+            "sub": adapter.get_subject(user),
+        }
         response = JsonResponse(claims)
         response["Cache-Control"] = "no-store"
         return response

@@ -1,4 +1,5 @@
 """POST /oauth/device/code (RFC 8628 §3.1, §3.2): a device asks for a device code and a user code."""
+
 from __future__ import annotations
 
 import datetime
@@ -22,8 +23,9 @@ from .codes import display, generate_device_code, normalise_user_code
 class DeviceAuthorizationView(ClientEndpoint):
     """Answers device_code, user_code, verification_uri(_complete), expires_in and interval."""
 
-    def refuse_before_authentication(self, request: HttpRequest, pairs: list[tuple[str, str]],
-                                     params: dict[str, str]) -> HttpResponse | None:
+    def refuse_before_authentication(
+        self, request: HttpRequest, pairs: list[tuple[str, str]], params: dict[str, str]
+    ) -> HttpResponse | None:
         if not audience.one_api(pairs):
             return json_error("invalid_target", audience.ONE_API)
         if not params.get("client_id") and not request.META.get("HTTP_AUTHORIZATION"):
@@ -38,8 +40,9 @@ class DeviceAuthorizationView(ClientEndpoint):
             return checked
         params, client = checked
         if not client.has_grant(presets.DEVICE_CODE):
-            return json_error("unauthorized_client",
-                              f'The application "{client.name}" does not have the device code grant.')
+            return json_error(
+                "unauthorized_client", f'The application "{client.name}" does not have the device code grant.'
+            )
         try:
             api = audience.get_api(audience.requested_identifier(params))
         except audience.AudienceError as exc:
@@ -61,23 +64,37 @@ class DeviceAuthorizationView(ClientEndpoint):
             try:
                 with transaction.atomic():
                     grant = DeviceGrant.objects.create(
-                        application=client, device_code_hash=hash_device_code(device_code), user_code=user_code,
-                        scope=" ".join(scopes), audience=api.identifier if api else "",
+                        application=client,
+                        device_code_hash=hash_device_code(device_code),
+                        user_code=user_code,
+                        scope=" ".join(scopes),
+                        audience=api.identifier if api else "",
                         interval=lifetimes["device_interval"],
-                        expires=timezone.now() + datetime.timedelta(seconds=lifetimes["device_code"]))
+                        expires=timezone.now() + datetime.timedelta(seconds=lifetimes["device_code"]),
+                    )
                 break
             except IntegrityError:
                 continue
         else:
             return json_error("slow_down", "Try again.", status=503)
         signals.device_authorization_requested.send(sender=DeviceGrant, grant_id=grant.pk, client_id=client.client_id)
-        audit.event("device_authorization_requested", client_id=client.client_id, grant_id=grant.pk,
-                    audience=grant.audience or None, scope=grant.scope)
+        audit.event(
+            "device_authorization_requested",
+            client_id=client.client_id,
+            grant_id=grant.pk,
+            audience=grant.audience or None,
+            scope=grant.scope,
+        )
         uri = request.build_absolute_uri(reverse("authflows:activate"))
         issuer = authflows_settings.ISSUER
         if issuer:  # the configured public URL wins over the Host header
             uri = issuer + reverse("authflows:activate").lstrip("/")
-        body = {"device_code": device_code, "user_code": display(user_code), "verification_uri": uri,
-                "verification_uri_complete": f"{uri}?user_code={display(user_code)}",
-                "expires_in": lifetimes["device_code"], "interval": grant.interval}
+        body = {
+            "device_code": device_code,
+            "user_code": display(user_code),
+            "verification_uri": uri,
+            "verification_uri_complete": f"{uri}?user_code={display(user_code)}",
+            "expires_in": lifetimes["device_code"],
+            "interval": grant.interval,
+        }
         return json_response(body)

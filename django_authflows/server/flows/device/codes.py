@@ -1,4 +1,5 @@
 """RFC 8628 codes: high-entropy device codes (stored hashed) and base-20 user codes."""
+
 from __future__ import annotations
 
 import secrets

@@ -1,4 +1,5 @@
 """Device grant at the token endpoint (RFC 8628 §3.4, §3.5): pending, slow_down, denied, expired, single use."""
+
 from __future__ import annotations
 
 import datetime
@@ -37,8 +38,11 @@ def poll(request: HttpRequest, params: dict[str, str]) -> HttpResponse:
     device_code = params.get("device_code")
     if not device_code:
         return json_error("invalid_request", "device_code is required.")
-    grant = (DeviceGrant.objects.select_related("user")
-             .filter(device_code_hash=hash_device_code(device_code), application=client).first())
+    grant = (
+        DeviceGrant.objects.select_related("user")
+        .filter(device_code_hash=hash_device_code(device_code), application=client)
+        .first()
+    )
     if grant is None:  # unknown, or another client's: never say which
         return json_error("invalid_grant", "Unknown or invalid device_code.")
     return _answer(request, client, grant)
@@ -62,16 +66,24 @@ def _answer(request: HttpRequest, client: Any, grant: DeviceGrant) -> HttpRespon
         return json_error("invalid_grant", "Unknown or invalid device_code.")
     # Approved: exactly one poll wins the conditional update, even when many arrive at once.
     won = DeviceGrant.objects.filter(pk=grant.pk, state=DeviceGrant.APPROVED).update(
-        state=DeviceGrant.CONSUMED, last_polled=now)
+        state=DeviceGrant.CONSUMED, last_polled=now
+    )
     if not won:
         return json_error("invalid_grant", "This device_code has already been used.")
     try:
         api = audience.get_api(grant.audience or None)
     except audience.AudienceError as exc:
         return json_error("access_denied", exc.description)
-    token = issue_tokens(client=client, user=grant.user, scopes=grant.scopes, api=api, session=grant.session,
-                         issuer=issuer_for(request), grant_type=presets.DEVICE_CODE,
-                         dpop_jkt=context(request).dpop_jkt)
+    token = issue_tokens(
+        client=client,
+        user=grant.user,
+        scopes=grant.scopes,
+        api=api,
+        session=grant.session,
+        issuer=issuer_for(request),
+        grant_type=presets.DEVICE_CODE,
+        dpop_jkt=context(request).dpop_jkt,
+    )
     return json_response(token)
 
 
@@ -80,9 +92,10 @@ def _pending(grant: DeviceGrant, now: datetime.datetime) -> HttpResponse:
     too_soon = grant.last_polled is not None and now - grant.last_polled < datetime.timedelta(seconds=grant.interval)
     if too_soon:
         DeviceGrant.objects.filter(pk=grant.pk).update(interval=F("interval") + SLOW_DOWN_STEP, last_polled=now)
-        return json_error("slow_down", f"Polling too fast: wait {grant.interval + SLOW_DOWN_STEP} seconds.",
-                          interval=grant.interval + SLOW_DOWN_STEP)
+        return json_error(
+            "slow_down",
+            f"Polling too fast: wait {grant.interval + SLOW_DOWN_STEP} seconds.",
+            interval=grant.interval + SLOW_DOWN_STEP,
+        )
     DeviceGrant.objects.filter(pk=grant.pk).update(last_polled=now)
     return json_error("authorization_pending", "The user has not yet approved the request.")
-
-

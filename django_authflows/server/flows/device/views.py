@@ -1,4 +1,5 @@
 """/activate (RFC 8628 §3.3): enter or confirm the user code, then approve or deny; rate limited."""
+
 from __future__ import annotations
 
 import segno
@@ -87,8 +88,9 @@ class ActivateView(LoginRequiredMixin, View):
         return self.decide(request, grant, decision == "allow")
 
     def entry(self, request: HttpRequest, user_code: str, error: str | None = None, status: int = 200) -> HttpResponse:
-        return TemplateResponse(request, self.entry_template_name, {"user_code": user_code, "error": error},
-                                status=status)
+        return TemplateResponse(
+            request, self.entry_template_name, {"user_code": user_code, "error": error}, status=status
+        )
 
     def confirm(self, request: HttpRequest, grant: DeviceGrant) -> HttpResponse:
         try:
@@ -97,14 +99,24 @@ class ActivateView(LoginRequiredMixin, View):
             api = None
         scopes = [(s, SCOPE_LABELS.get(s) or (api.describe_scope(s) if api else s)) for s in grant.scopes]
         complete = request.build_absolute_uri(request.path) + f"?user_code={display(grant.user_code)}"
-        return TemplateResponse(request, self.confirm_template_name, {
-            "grant": grant, "application": grant.application, "api": api, "scopes": scopes,
-            "user_code": display(grant.user_code), "qr": qr_svg(complete)})
+        return TemplateResponse(
+            request,
+            self.confirm_template_name,
+            {
+                "grant": grant,
+                "application": grant.application,
+                "api": api,
+                "scopes": scopes,
+                "user_code": display(grant.user_code),
+                "qr": qr_svg(complete),
+            },
+        )
 
     def decide(self, request: HttpRequest, grant: DeviceGrant, approve: bool) -> HttpResponse:
         state = DeviceGrant.APPROVED if approve else DeviceGrant.DENIED
         changed = DeviceGrant.objects.filter(pk=grant.pk, state=DeviceGrant.PENDING).update(
-            state=state, user=request.user, session=session_info(request), decided=timezone.now())
+            state=state, user=request.user, session=session_info(request), decided=timezone.now()
+        )
         if not changed:
             return self.done(request, "used", status=400)
         if approve:  # the confirmation page is the consent: the device then shows on the account page
@@ -112,18 +124,22 @@ class ActivateView(LoginRequiredMixin, View):
             logins.add_application(session_info(request).get("sid"), grant.application)
         signal = signals.device_authorization_approved if approve else signals.device_authorization_denied
         signal.send(sender=DeviceGrant, grant_id=grant.pk, client_id=grant.application.client_id, user=request.user)
-        audit.event("device_authorization_approved" if approve else "device_authorization_denied",
-                    client_id=grant.application.client_id, user_id=request.user.pk, grant_id=grant.pk)
+        audit.event(
+            "device_authorization_approved" if approve else "device_authorization_denied",
+            client_id=grant.application.client_id,
+            user_id=request.user.pk,
+            grant_id=grant.pk,
+        )
         for key in _client_keys(request):
             ratelimit.reset(LIMIT, key)
         return self.done(request, "approved" if approve else "denied")
 
-    def done(self, request: HttpRequest, outcome: str, status: int = 200,
-             retry_after: int | None = None) -> HttpResponse:
-        response = TemplateResponse(request, self.done_template_name,
-                                    {"outcome": outcome, "retry_after": retry_after}, status=status)
+    def done(
+        self, request: HttpRequest, outcome: str, status: int = 200, retry_after: int | None = None
+    ) -> HttpResponse:
+        response = TemplateResponse(
+            request, self.done_template_name, {"outcome": outcome, "retry_after": retry_after}, status=status
+        )
         if retry_after:
             response["Retry-After"] = str(retry_after)
         return response
-
-
