@@ -74,7 +74,7 @@ def consume(reference: str) -> bool:
 
 #: The parameter that carries a pushed request's reference through the login and consent round trips (stamped
 #: with the rest), so that the request is spent when the authorization completes.
-REFERENCE = "authflows_request_uri"
+REFERENCE = "authflows_par"
 
 
 def _digest(pairs: list[tuple[str, str]]) -> str:
