@@ -54,7 +54,7 @@ def create_application(
     callbacks = [presets.validate_url(u, kind="Callback URL", app_type=app_type) for u in callbacks if u.strip()]
     presets.check_callbacks(grant_list, callbacks)
     if fapi and not auth_method and preset.confidential:
-        auth_method = presets.PRIVATE_KEY_JWT  # FAPI 2.0 SP §5.3.2.1: no shared secret
+        auth_method = presets.PRIVATE_KEY_JWT  # FAPI 2.0 SP §5.3.2: no shared secret
     method, keys, uri = _keys(app_type, auth_method, jwks, jwks_uri)
     if fapi:
         _check_fapi(app_type, grant_list, method, keys, uri)

@@ -215,13 +215,13 @@ class FapiProfile:
     #: §5.3.2.2: only the authorization code flow (no implicit, no hybrid), and the grants that go with it.
     grants: tuple[str, ...] = (AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS)
     response_types: tuple[str, ...] = ("code",)
-    #: §5.3.2.1: private_key_jwt (mTLS is not served) for confidential clients; a public client must be DPoP-bound.
+    #: §5.3.2: private_key_jwt (mTLS is not served) for confidential clients; a public client must be DPoP-bound.
     auth_methods: tuple[str, ...] = (PRIVATE_KEY_JWT, AUTH_NONE)
     #: §5.4.1: PS256, ES256 (EdDSA is allowed by the profile, but not asked for here); never RS256 or HS*.
     assertion_algs: tuple[str, ...] = ("PS256", "ES256")
     #: §5.4.1: the ID tokens of a FAPI application are signed with this (the server's ES256 key).
     id_token_alg: str = "ES256"
-    #: §5.3.2.1 item 7: authorization codes live at most 60 seconds.
+    #: §5.3.2: authorization codes live at most 60 seconds.
     code_lifetime: int = 60
 
 

@@ -24,7 +24,7 @@ PROBLEMS = {
     "assertion_issuer": "The client assertion's iss and sub must both be the client_id (RFC 7523 §3).",
     "assertion_audience": "The client assertion's aud must be the issuer or the token endpoint URL, and nothing else.",
     "assertion_audience_fapi": "The client assertion's aud must be the issuer identifier, as a single string "
-    "(FAPI 2.0 Security Profile §5.3.2.1).",
+    "(FAPI 2.0 Security Profile §5.3.2).",
     "assertion_expiry": f"The client assertion needs an exp at most {MAX_LIFETIME} seconds ahead (RFC 7523 §3).",
     "assertion_expired": "The client assertion has expired.",
     "assertion_time": "The client assertion's iat or nbf is in the future or not a number.",
@@ -64,7 +64,7 @@ def check(app: Any, assertion: str, issuer: str) -> str | None:
         return "assertion_issuer"
     aud = claims.get("aud")
     if getattr(app, "fapi", False):
-        # FAPI 2.0 SP §5.3.2.1 item 8: only the issuer identifier, as a string (no array, no endpoint URL).
+        # FAPI 2.0 SP §5.3.2: only the issuer identifier, as a string (no array, no endpoint URL).
         if not isinstance(aud, str) or aud != issuer:
             return "assertion_audience_fapi"
     else:

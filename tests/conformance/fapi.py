@@ -132,7 +132,7 @@ class Fapi:
         return self.result
 
     def callback(self) -> dict[str, str]:
-        """The authorization response: at the redirect_uri, with iss (RFC 9207, FAPI 2.0 SP 5.3.2.2-6) and state."""
+        """The authorization response: at the redirect_uri, with iss (RFC 9207, required by FAPI 2.0 SP §5.3.2.2) and state."""
         if not isinstance(self.result, Callback):
             self.mod.stop("CheckIfAuthorizationEndpointError", f"the OP showed a page (HTTP "
                           f"{getattr(self.result, 'status', '?')}) instead of returning to the client")

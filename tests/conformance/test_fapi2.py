@@ -421,7 +421,7 @@ def test_client_id_in_token_endpoint(mod: Module, op: OP) -> None:
 
 @module("fapi2-security-profile-final-ensure-holder-of-key-required")
 def test_holder_of_key_required(mod: Module, op: OP) -> None:
-    """A token request without a DPoP proof: refused (FAPI 2.0 SP 5.3.2.1-5, sender-constrained tokens only)."""
+    """A token request without a DPoP proof: refused (FAPI 2.0 SP §5.3.2: sender-constrained tokens only)."""
     if mod.variant.plan == "fapi2-ccg":
         resp = _flow(mod, op).token({"grant_type": "client_credentials", "audience": fapi.API}, dpop=None)
     else:
@@ -455,7 +455,7 @@ def test_code_reuse(mod: Module, op: OP) -> None:
 
 @module("fapi2-security-profile-final-ensure-token-endpoint-fails-with-expired-auth-code")
 def test_expired_code(mod: Module, op: OP) -> None:
-    """FAPI 2.0 SP 5.3.2.1-7: codes live at most 60 s; one redeemed after 61 s is refused."""
+    """FAPI 2.0 SP §5.3.2: codes live at most 60 s; one redeemed after 61 s is refused."""
     _code_flow_only(mod)
     prepared = op.prepared["expiring"]
     if "code" not in prepared:

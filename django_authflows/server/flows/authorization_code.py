@@ -172,6 +172,6 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
 
 
 def code_lifetime(client: Any) -> int:
-    """Seconds an authorization code lives: the setting, and at most 60 for a FAPI 2.0 application (§5.3.2.1)."""
+    """Seconds an authorization code lives: the setting, at most 60 for a FAPI 2.0 application (FAPI 2.0 SP §5.3.2)."""
     lifetime = authflows_settings.lifetime("authorization_code")
     return min(lifetime, presets.FAPI.code_lifetime) if getattr(client, "fapi", False) else lifetime

@@ -49,7 +49,7 @@ class PushedAuthorizationView(ClientEndpoint):
         refused = self.validate(request, pairs)
         if refused is not None:
             return refused
-        if client.fapi and dict(pairs).get("response_type") != "code":  # FAPI 2.0 SP §5.3.2.2 item 1
+        if client.fapi and dict(pairs).get("response_type") != "code":  # FAPI 2.0 SP §5.3.2.2: code only
             return json_error("unsupported_response_type", FAPI_RESPONSE_TYPE)
         request_uri = par.push(client.client_id, pairs)
         audit.event("authorization_request_pushed", client_id=client.client_id)
