@@ -223,6 +223,10 @@ class FapiProfile:
     id_token_alg: str = "ES256"
     #: §5.3.2: authorization codes live at most 60 seconds.
     code_lifetime: int = 60
+    #: §5.3.2 discourages refresh token rotation; this server rotates, and answers a FAPI application's previous
+    #: refresh token with the same successor for this many seconds (a lost token response, the suite's
+    #: "refresh token request with previous token" 30 s later), whatever AUTHFLOWS['REFRESH_REUSE_LEEWAY'] is.
+    refresh_reuse_leeway: int = 60
 
 
 FAPI = FapiProfile()

@@ -203,3 +203,31 @@ def test_dpop_proof_at_par_binds_the_code(client, logged_in, user, regular, keys
     other = client.post(TOKEN_URL, {**grant, "client_assertion": assertion(regular, keys)},
                         HTTP_DPOP=DPoPKey().proof("POST", ISSUER + "oauth/token"))
     assert other.status_code == HTTPStatus.BAD_REQUEST and other.json()["error"] == "invalid_grant"
+
+
+def test_fapi_previous_refresh_token_gets_the_same_answer(client, logged_in, user, regular, keys):
+    """FAPI 2.0 SP §5.3.2 (and the suite's refresh-token module): rotation, but a client that lost the response can
+    present the previous refresh token again (60 s for a FAPI application, whatever REFRESH_REUSE_LEEWAY is) and
+    gets the same successor; without its DPoP key or its client authentication it gets nothing."""
+    from django_authflows.models import Consent
+
+    Consent.objects.create(user=user, application=regular, scopes=["openid", "offline_access"])
+    pushed, verifier = push(client, regular, keys, scope="openid offline_access")
+    code = query(logged_in.get("/authorize", {"client_id": regular.client_id,
+                                              "request_uri": pushed.json()["request_uri"]})["Location"])["code"]
+    key = DPoPKey()
+
+    def token(data, **auth):
+        auth = auth or {"client_assertion_type": ASSERTION_TYPE, "client_assertion": assertion(regular, keys)}
+        return client.post(TOKEN_URL, {**data, **auth}, HTTP_DPOP=key.proof("POST", ISSUER + "oauth/token"))
+
+    first = token({"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK,
+                   "code_verifier": verifier}).json()
+    grant = {"grant_type": "refresh_token", "refresh_token": first["refresh_token"]}
+    rotated = token(grant)
+    assert rotated.status_code == HTTPStatus.OK, rotated.content
+    assert rotated.json()["refresh_token"] != first["refresh_token"]
+    unauthenticated = token(grant, client_id=regular.client_id)
+    assert unauthenticated.status_code == HTTPStatus.UNAUTHORIZED
+    again = token(grant)
+    assert again.status_code == HTTPStatus.OK and again.json() == rotated.json()
