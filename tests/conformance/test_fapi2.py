@@ -563,6 +563,22 @@ def test_dpop_negative(mod: Module, op: OP) -> None:
         resp = op.http.post(url, data=body, headers={"DPoP": proof}, timeout=30)
         mod.check(resp.status_code in (400, 401) and "access_token" not in resp.text, "EnsureHttpStatusCodeIs400or401",
                   f"{name}: HTTP {resp.status_code} {resp.text[:150]}")
+    # ... and at the resource endpoint, with a good DPoP-bound access token: each bad proof refused (401), and the
+    # same proof twice ("DPoP reuse, second use of the same jti, this 'should' fail": WARNING in the suite)
+    bound = _happy_either(mod, op)
+    resource = op.url + "/api/private" if data is not None else op.discovery["userinfo_endpoint"]
+    token = bound.tokens["access_token"]
+    for name, proof in bad_proofs(bound.client.dpop, "GET", resource, access_token=token,
+                                  other_htu=op.discovery["token_endpoint"]).items():
+        resp = op.http.get(resource, headers={"Authorization": f"DPoP {token}", "DPoP": proof}, timeout=30)
+        mod.check(resp.status_code in (400, 401), "EnsureHttpStatusCodeIs400or401",
+                  f"resource, {name}: HTTP {resp.status_code} {resp.text[:150]}")
+    once = bound.client.dpop.proof("GET", resource, access_token=token)
+    first_use = op.http.get(resource, headers={"Authorization": f"DPoP {token}", "DPoP": once}, timeout=30)
+    mod.check(first_use.status_code == 200, "CallProtectedResource", f"{first_use.status_code}")
+    reused = op.http.get(resource, headers={"Authorization": f"DPoP {token}", "DPoP": once}, timeout=30)
+    mod.check(reused.status_code in (400, 401), "EnsureHttpStatusCodeIs400or401",
+              f"resource, the same proof twice: HTTP {reused.status_code}", "WARNING")
     if data is not None:
         proof = flow.client.dpop.proof("POST", url)
         body = {**data, "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}
