@@ -4,6 +4,7 @@ every grant, codes of at most 60 s, ES256 ID tokens). The OIDF modules run again
 tests/conformance/test_fapi2.py."""
 from __future__ import annotations
 
+import time
 from http import HTTPStatus
 
 import pytest
@@ -231,3 +232,19 @@ def test_fapi_previous_refresh_token_gets_the_same_answer(client, logged_in, use
     assert unauthenticated.status_code == HTTPStatus.UNAUTHORIZED
     again = token(grant)
     assert again.status_code == HTTPStatus.OK and again.json() == rotated.json()
+
+
+@pytest.mark.parametrize("alg,status", [("ES256", HTTPStatus.CREATED), ("PS256", HTTPStatus.CREATED),
+                                        ("RS256", HTTPStatus.BAD_REQUEST)])
+def test_fapi_request_objects_ps256_es256_only(client, regular, keys, alg, status):
+    """FAPI 2.0 SP §5.4.1 applies to every JWS the application signs: a request object signed RS256 is refused."""
+    _verifier, challenge = pkce_pair()
+    now = int(time.time())
+    claims = {"iss": regular.client_id, "aud": ISSUER, "exp": now + 60, "nbf": now, "client_id": regular.client_id,
+              "response_type": "code", "redirect_uri": CALLBACK, "scope": "openid", "code_challenge": challenge,
+              "code_challenge_method": "S256"}
+    request_object = sign(keys["EC" if alg == "ES256" else "RSA"], claims, alg)
+    response = client.post(PAR_URL, {"client_id": regular.client_id, "request": request_object,
+                                     "client_assertion_type": ASSERTION_TYPE,
+                                     "client_assertion": assertion(regular, keys)})
+    assert response.status_code == status, response.content
