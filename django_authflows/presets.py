@@ -219,8 +219,9 @@ class FapiProfile:
     auth_methods: tuple[str, ...] = (PRIVATE_KEY_JWT, AUTH_NONE)
     #: §5.4.1: PS256, ES256 (EdDSA is allowed by the profile, but not asked for here); never RS256 or HS*.
     assertion_algs: tuple[str, ...] = ("PS256", "ES256")
-    #: §5.4.1: the ID tokens of a FAPI application are signed with this (the server's ES256 key).
-    id_token_alg: str = "ES256"
+    #: §5.4.1: the ID tokens of a FAPI application are signed with this: PS256, with an RSA key of its own, so that
+    #: the key set stays RSA-only for the clients that read every key as RSA (auth0-python's TokenVerifier).
+    id_token_alg: str = "PS256"
     #: §5.3.2: authorization codes live at most 60 seconds.
     code_lifetime: int = 60
     #: §5.3.2 discourages refresh token rotation; this server rotates, and answers a FAPI application's previous

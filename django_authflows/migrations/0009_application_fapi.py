@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='application',
             name='fapi',
-            field=models.BooleanField(default=False, help_text='Enforce the FAPI 2.0 Security Profile: PAR required, PKCE S256, private key JWT with PS256/ES256 (or a public client), DPoP on every grant, authorization code only, codes valid 60 s, ID tokens signed ES256.', verbose_name='FAPI 2.0 Security Profile'),
+            field=models.BooleanField(default=False, help_text='Enforce the FAPI 2.0 Security Profile: PAR required, PKCE S256, private key JWT with PS256/ES256 (or a public client), DPoP on every grant, authorization code only, codes valid 60 s, ID tokens signed PS256.', verbose_name='FAPI 2.0 Security Profile'),
         ),
     ]

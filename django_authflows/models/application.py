@@ -110,7 +110,7 @@ class Application(AbstractApplication):
         default=False,
         help_text=_(
             "Enforce the FAPI 2.0 Security Profile: PAR required, PKCE S256, private key JWT with PS256/ES256 (or a "
-            "public client), DPoP on every grant, authorization code only, codes valid 60 s, ID tokens signed ES256."
+            "public client), DPoP on every grant, authorization code only, codes valid 60 s, ID tokens signed PS256."
         ),
     )
 

@@ -23,6 +23,7 @@ _PURPOSE = "signing_keys"
 
 _KEY_SPECS: dict[str, dict[str, Any]] = {
     "RS256": {"kty": "RSA", "size": 2048},
+    "PS256": {"kty": "RSA", "size": 2048},  # FAPI 2.0 applications' ID tokens: RSA, so RSA-only JWKS readers cope
     "ES256": {"kty": "EC", "crv": "P-256"},
     "EdDSA": {"kty": "OKP", "crv": "Ed25519"},
 }

@@ -17,8 +17,8 @@ from .tokens import request_issuer, session_info
 
 #: auth0-spa-js verifies RS256 ID tokens only, so ID tokens are RS256 whatever an API uses...
 ID_TOKEN_ALG = "RS256"
-#: ...except for FAPI 2.0 applications (FAPI 2.0 SP §5.4.1: PS256, ES256 or EdDSA): signed with the server's ES256
-#: key, published in the JWKS with its own kid and alg.
+#: ...except for FAPI 2.0 applications (FAPI 2.0 SP §5.4.1: PS256, ES256 or EdDSA): signed PS256 with an RSA key of
+#: their own, published in the JWKS with its own kid and alg.
 ID_TOKEN_ALGS = (ID_TOKEN_ALG, presets.FAPI.id_token_alg)
 
 

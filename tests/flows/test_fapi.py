@@ -1,9 +1,11 @@
 """The FAPI 2.0 Security Profile mode of an application: what registering one implies, and what the server refuses it
 (PAR required, response_type=code only, PKCE S256, private_key_jwt with PS256/ES256 and aud = the issuer, DPoP on
-every grant, codes of at most 60 s, ES256 ID tokens). The OIDF modules run against a live server in
+every grant, codes of at most 60 s, PS256 ID tokens). The OIDF modules run against a live server in
 tests/conformance/test_fapi2.py."""
 from __future__ import annotations
 
+import base64
+import json
 import time
 from http import HTTPStatus
 
@@ -149,8 +151,8 @@ def test_fapi_par_refusals(client, regular, keys, params, error):
 
 
 def test_fapi_code_flow(client, logged_in, user, regular, keys, settings):
-    """PAR, iss in the response, a code of at most 60 s (whatever the setting), DPoP-bound tokens, an ES256 ID
-    token signed by a key published with its own kid and alg."""
+    """PAR, iss in the response, a code of at most 60 s (whatever the setting), DPoP-bound tokens, a PS256 ID
+    token signed by an RSA key published with its own kid and alg."""
     from django_authflows.models import Consent
 
     Consent.objects.create(user=user, application=regular, scopes=["openid"])
@@ -176,10 +178,17 @@ def test_fapi_code_flow(client, logged_in, user, regular, keys, settings):
     body = token.json()
     assert body["token_type"] == "DPoP"
     id_header = header(body["id_token"])
-    assert id_header["alg"] == "ES256"
+    assert id_header["alg"] == "PS256"
     published = client.get("/.well-known/jwks.json").json()["keys"]
-    assert any(k["kid"] == id_header["kid"] and k["alg"] == "ES256" for k in published)
-    assert "ES256" in client.get("/.well-known/openid-configuration").json()["id_token_signing_alg_values_supported"]
+    assert any(k["kid"] == id_header["kid"] and k["alg"] == "PS256" and k["kty"] == "RSA" for k in published)
+    assert "PS256" in client.get("/.well-known/openid-configuration").json()["id_token_signing_alg_values_supported"]
+    # the key set stays RSA-only (auth0-python reads every key as RSA), and the ID token works as id_token_hint
+    assert {k["kty"] for k in published} == {"RSA"}
+    from django_authflows.server.oidc_request import hinted_subject
+
+    payload = body["id_token"].split(".")[1]
+    sub = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))["sub"]
+    assert hinted_subject(body["id_token"], ISSUER) == sub
 
 
 def test_dpop_proof_at_par_binds_the_code(client, logged_in, user, regular, keys):

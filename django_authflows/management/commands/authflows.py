@@ -90,7 +90,7 @@ class Command(BaseCommand):
             "--fapi",
             action="store_true",
             help="FAPI 2.0 Security Profile mode: PAR, PKCE S256, DPoP required, private_key_jwt with PS256/ES256 "
-            "(confidential types; give --jwk-file or --jwks-uri), code flow only, ES256 ID tokens",
+            "(confidential types; give --jwk-file or --jwks-uri), code flow only, PS256 ID tokens",
         )
         for name in ("show", "delete", "rotate-secret"):
             apps.add_parser(name).add_argument("client_id")

@@ -40,7 +40,7 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "response_modes_supported": ["query", "fragment", "form_post"],
         "grant_types_supported": grant_types,
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGS),  # ES256: FAPI 2.0 applications
+        "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGS),  # PS256: FAPI 2.0 applications
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": list(client_keys.ALGS),  # RFC 8414 §2
         "code_challenge_methods_supported": ["S256"],
