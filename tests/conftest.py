@@ -15,6 +15,27 @@ from django_authflows.server import keys as server_keys
 
 from .oauth import AUTHORIZE_URL
 
+#: Debian's chromium, which Playwright drives (Playwright's own browser download cannot work here).
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole session: Playwright's sync API runs an event loop in the thread that starts it,
+    so a second ``sync_playwright()`` in the main thread (another directory's fixture) would fail."""
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
+
 
 @pytest.fixture(autouse=True)
 def _fresh_state() -> Any:
