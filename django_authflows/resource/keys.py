@@ -31,10 +31,12 @@ class KeyCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[str, PublicKey]] = {}
+        self._jwks: dict[str, Any] = {}  # kid -> the JWK it was parsed from
         self._loaded: float | None = None  # when the last fetch succeeded
         self._attempted = float("-inf")
         self._attempted_source: str | None = None
         self._source: str | None = None
+        self._stale = False  # set by expire(): refetch before trusting any key again
 
     def _load(self, source: str | None) -> list[dict[str, Any]]:
         if source:
@@ -53,13 +55,13 @@ class KeyCache:
         current = self._loaded is not None and source == self._source
         age = now - self._loaded if current else float("inf")  # type: ignore[operator]
         hit = self._keys.get(kid) if current else None
-        if hit is not None and age < fresh_for:
+        if hit is not None and age < fresh_for and not self._stale:
             return hit
         # A stale set, an unknown kid or another source: refetch, at most once per retry interval.
         retry = min(REFRESH_INTERVAL, fresh_for)
-        if source != self._attempted_source or now - self._attempted >= retry:
+        if self._stale or source != self._attempted_source or now - self._attempted >= retry:
             with self._lock:  # one fetch at a time; the others use what it found
-                if source != self._attempted_source or time.monotonic() - self._attempted >= retry:
+                if self._stale or source != self._attempted_source or time.monotonic() - self._attempted >= retry:
                     self._fetch(source)
         if self._source != source or self._loaded is None or time.monotonic() - self._loaded >= max_stale:
             return None  # never fetched, or the last good fetch is too old to trust a key that may be deleted
@@ -67,21 +69,33 @@ class KeyCache:
 
     def _fetch(self, source: str | None) -> None:
         self._attempted, self._attempted_source = time.monotonic(), source
+        self._stale = False
         try:
             keys = self._load(source)
         except (OSError, ValueError, RuntimeError, DatabaseError):
             return  # unreachable jwks_uri, or no key table here: the last good set ages out, nothing crashes
-        parsed = {}
+        parsed, jwks = {}, {}
         for data in keys:
             try:  # keys of other types or uses are left out: no token can name them
-                parsed[data["kid"]] = (data.get("alg", ""), public_key_from_jwk(data))
+                kid = data["kid"]
+                if self._source == source and self._jwks.get(kid) == data:  # the same key: the same object, so
+                    parsed[kid] = self._keys[kid]  # tokens remembered as verified with it stay so (bearer.py)
+                else:
+                    parsed[kid] = (data.get("alg", ""), public_key_from_jwk(data))
+                jwks[kid] = data
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue
-        self._keys, self._source, self._loaded = parsed, source, time.monotonic()
+        self._keys, self._jwks, self._source, self._loaded = parsed, jwks, source, time.monotonic()
+
+    def expire(self) -> None:
+        """Refetch the key set before the next key is trusted (a key was removed at the server). If that
+        fetch fails, the last good set is used as when it ages (``JWKS_MAX_STALE``)."""
+        self._stale = True
 
     def clear(self) -> None:
         with self._lock:
-            self._keys, self._loaded, self._source = {}, None, None
+            self._stale = False
+            self._keys, self._jwks, self._loaded, self._source = {}, {}, None, None
             self._attempted, self._attempted_source = float("-inf"), None
 
 
