@@ -10,6 +10,7 @@ keys and increments a generation counter (``cache.incr``, atomic in Redis); a pr
 from __future__ import annotations
 
 import hashlib
+import secrets
 import threading
 import time
 import uuid
@@ -29,6 +30,9 @@ LOG_PREFIX = "authflows:revocations:log:"
 LEEWAY = 60
 #: A process further behind than this many log entries does not read them: it treats its state as unknown.
 MAX_LOG_READ = 1000
+#: A log starts at a random multiple of 2**LOG_BASE_BITS: a log started again after a flush does not take up
+#: the numbers of the one before (processes see the jump), and a process that knew of no log finds the start.
+LOG_BASE_BITS = 20  # below 2**53 in all: django-redis increments through Lua, whose numbers are doubles
 #: Clocks of the servers that issue tokens and of the APIs may differ this much (seconds).
 CLOCK_MARGIN = 30
 #: How long a log entry that only says "the signing keys changed" is kept.
@@ -48,8 +52,8 @@ def _append_log(entry: dict[str, Any], timeout: int) -> None:
     for _ in range(5):
         try:
             number = cache.incr(GENERATION_KEY)
-        except ValueError:  # no generation yet, or the cache was flushed: processes notice it went back
-            cache.add(GENERATION_KEY, 0, timeout=None)
+        except ValueError:  # no log yet, or the cache was flushed: a new log starts at a random base
+            cache.add(GENERATION_KEY, (secrets.randbelow(2**32) + 1) << LOG_BASE_BITS, timeout=None)
             number = cache.incr(GENERATION_KEY)
         if cache.add(LOG_PREFIX + str(number), entry, timeout=timeout):
             return
@@ -154,14 +158,19 @@ class LocalDenyList:
         known = self._generation
         if known is None:  # this process's first look: what was revoked before is read token by token
             self._doubt(generation or 0, keys=False)
-        elif generation is None or generation < known:
-            if generation is not None or known > 0:  # the cache was flushed or the counter evicted
-                self._doubt(generation or 0)
-        elif generation > known:
-            if generation - known > MAX_LOG_READ:
+        elif generation is None:
+            if known:  # the log vanished: the cache was flushed, or the counter evicted
+                self._doubt(0)
+        elif not known:  # no log until now: read the new one from its start
+            base = generation >> LOG_BASE_BITS << LOG_BASE_BITS
+            if generation - base > MAX_LOG_READ:
                 self._doubt(generation)
             else:
-                self._read_log(known, generation)
+                self._read_log(base, generation)
+        elif generation < known or generation - known > MAX_LOG_READ:
+            self._doubt(generation)  # another log (the cache was flushed), or this process is far behind
+        elif generation > known:
+            self._read_log(known, generation)
         self._next_sync = time.monotonic() + authflows_settings.REVOCATION_PROPAGATION_SECONDS
         now = time.time()
         if now >= self._purge_at:
