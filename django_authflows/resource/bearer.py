@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
@@ -272,7 +273,7 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
             if check_revocation:
                 local_denylist.sync_if_due()  # at most one cache read per REVOCATION_PROPAGATION_SECONDS
                 _follow_key_changes()
-            checksum = token_checksum(token)
+            checksum = sha256(token.encode()).hexdigest()  # token_checksum() of an ASCII token (extract_token)
             result = verify_jwt(token, issuer=issuer, audience=expected, checksum=checksum)
             if result.valid and check_revocation and local_denylist.denies(checksum, result.claims):
                 result = _fail("The access token has been revoked.")

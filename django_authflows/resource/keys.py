@@ -8,6 +8,7 @@ import time
 import urllib.request
 from typing import Any
 
+from django.core.signals import setting_changed
 from django.db import DatabaseError
 
 from ..conf import authflows_settings
@@ -37,6 +38,7 @@ class KeyCache:
         self._attempted_source: str | None = None
         self._source: str | None = None
         self._stale = False  # set by expire(): refetch before trusting any key again
+        self._fresh_until = float("-inf")  # until then (time.monotonic()) a known kid needs no other check
 
     def _load(self, source: str | None) -> list[dict[str, Any]]:
         if source:
@@ -49,6 +51,13 @@ class KeyCache:
     def get(self, kid: str) -> tuple[str, PublicKey] | None:
         """(alg, key) for ``kid``, or None."""
         source = authflows_settings.REMOTE_JWKS_URI
+        if time.monotonic() < self._fresh_until and source == self._source:  # the path of every request
+            hit = self._keys.get(kid)
+            if hit is not None:
+                return hit
+        return self._get(kid, source)
+
+    def _get(self, kid: str, source: str | None) -> tuple[str, PublicKey] | None:
         max_stale = float(authflows_settings.JWKS_MAX_STALE)
         fresh_for = min(MAX_AGE, max_stale / 2)
         now = time.monotonic()
@@ -86,17 +95,26 @@ class KeyCache:
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue
         self._keys, self._jwks, self._source, self._loaded = parsed, jwks, source, time.monotonic()
+        self._fresh_until = self._loaded + min(MAX_AGE, float(authflows_settings.JWKS_MAX_STALE) / 2)
 
     def expire(self) -> None:
         """Refetch the key set before the next key is trusted (a key was removed at the server). If that
         fetch fails, the last good set is used as when it ages (``JWKS_MAX_STALE``)."""
-        self._stale = True
+        self._stale, self._fresh_until = True, float("-inf")
 
     def clear(self) -> None:
         with self._lock:
-            self._stale = False
+            self._stale, self._fresh_until = False, float("-inf")
             self._keys, self._jwks, self._loaded, self._source = {}, {}, None, None
             self._attempted, self._attempted_source = float("-inf"), None
 
 
 key_cache = KeyCache()
+
+
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "AUTHFLOWS":  # JWKS_MAX_STALE may have changed: the next request takes the full path
+        key_cache._fresh_until = float("-inf")
+
+
+setting_changed.connect(_settings_changed)
