@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django_authflows import applications, presets, ratelimit, registry
 from django_authflows.apis import create_api
 from django_authflows.resource.bearer import verified
+from django_authflows.revocation import local_denylist
 from django_authflows.resource.keys import key_cache
 from django_authflows.server import keys as server_keys
 
@@ -45,10 +46,12 @@ def _fresh_state() -> Any:
     registry._local.dirty = False
     key_cache.clear()
     verified.clear()
+    local_denylist.clear()
     server_keys.forget_cached_keys()
     yield
     key_cache.clear()
     verified.clear()
+    local_denylist.clear()
     server_keys.forget_cached_keys()
 
 
