@@ -8,7 +8,7 @@ BASE   := http://$(HOST):$(PORT)
 DEMO_DB ?= $(CURDIR)/demo.sqlite3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test docs matrix lint lint-imports format install install-test chromium node wrk bench clean
+.PHONY: demo test docs matrix lint lint-imports format install install-test chromium node tools wrk bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ node:
 	  echo "Installing Debian's nodejs and npm (tests/test_js_clients.py drives oauth4webapi from npm)"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+
+# The guides' shell blocks, which tests/docs runs, use curl and openssl.
+tools:
+	@if ! command -v curl >/dev/null || ! command -v openssl >/dev/null; then \
+	  echo "Installing Debian's curl and openssl (tests/docs runs the guides' shell blocks)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq curl openssl >/dev/null; \
 	fi
 
 wrk:
@@ -74,7 +82,7 @@ format: install-test
 	$(BIN)/ruff format django_authflows
 	$(BIN)/ruff check --fix django_authflows
 
-test: install-test chromium node lint-imports lint docs
+test: install-test chromium node tools lint-imports lint docs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	@# The database-facing suites again on PostgreSQL (127.0.0.1:5432, as CI runs it).
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \

@@ -132,6 +132,17 @@ class AuthflowsSettings:
         return bool(_user_settings().get("CHECK_REVOCATION", True))
 
     @_setting
+    def REVOCATION_PROPAGATION_SECONDS(self) -> float:
+        """Resource server: a revoked access token is refused by every process that shares the cache within
+        this many seconds; each process reads the deny-list's generation from the cache at most this often."""
+        return max(float(_user_settings().get("REVOCATION_PROPAGATION_SECONDS", 1)), 0.0)
+
+    @_setting
+    def TOKEN_CACHE_SIZE(self) -> int:
+        """Resource server: verified access tokens kept per process (never past their ``exp``)."""
+        return max(int(_user_settings().get("TOKEN_CACHE_SIZE", 10_000)), 0)
+
+    @_setting
     def REMOTE_JWKS_URI(self) -> str | None:
         return _user_settings().get("REMOTE_JWKS_URI") or None
 

@@ -10,10 +10,32 @@ from django.core.cache import cache
 from django_authflows import applications, presets, ratelimit, registry
 from django_authflows.apis import create_api
 from django_authflows.resource.bearer import verified
+from django_authflows.revocation import local_denylist
 from django_authflows.resource.keys import key_cache
 from django_authflows.server import keys as server_keys
 
 from .oauth import AUTHORIZE_URL
+
+#: Debian's chromium, which Playwright drives (Playwright's own browser download cannot work here).
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole session: Playwright's sync API runs an event loop in the thread that starts it,
+    so a second ``sync_playwright()`` in the main thread (another directory's fixture) would fail."""
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield instance
+        instance.close()
 
 
 @pytest.fixture(autouse=True)
@@ -24,10 +46,12 @@ def _fresh_state() -> Any:
     registry._local.dirty = False
     key_cache.clear()
     verified.clear()
+    local_denylist.clear()
     server_keys.forget_cached_keys()
     yield
     key_cache.clear()
     verified.clear()
+    local_denylist.clear()
     server_keys.forget_cached_keys()
 
 

@@ -7,7 +7,8 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from hashlib import sha256
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from django.http import HttpRequest
@@ -16,7 +17,7 @@ from django.urls import NoReverseMatch
 from .. import jws
 from ..conf import authflows_settings
 from ..issuer import issuer_for
-from ..revocation import is_denied
+from ..revocation import local_denylist, token_checksum
 from .dpop import bind_to_proof, scheme_of
 from .keys import key_cache
 
@@ -25,7 +26,6 @@ ALLOWED_ALGS = frozenset({"RS256", "PS256", "ES256", "EdDSA"})  # PS256: FAPI 2.
 LEEWAY = 30
 MAX_TOKEN_LENGTH = 8192
 _ATTR = "_authflows_bearer"
-VERIFIED_TTL = 60.0
 #: Decoded headers of tokens whose signature verified, by encoded header: a few per key in practice.
 HEADER_CACHE_SIZE = 256
 
@@ -50,27 +50,48 @@ class BearerResult:
         return frozenset(str(self.claims.get("scope", "")).split())
 
 
-class VerifiedSignatures:
-    """Tokens whose signature this process already verified (the signature check is most of a protected
-    request). Only the signature is remembered: expiry, issuer, audience and revocation are checked on
-    every request. An entry lives at most :data:`VERIFIED_TTL` seconds and only while its key is trusted."""
+class _Entry(NamedTuple):
+    kid: str
+    key: Any  # the key object that verified the signature, as the key set held it
+    header: dict[str, Any]
+    claims: dict[str, Any]
+    exp: float
 
-    def __init__(self, size: int = 10_000) -> None:
-        self.size = size
-        self._entries: OrderedDict[str, tuple[float, str, dict[str, Any]]] = OrderedDict()
+
+class VerifiedTokens:
+    """Tokens whose signature this process already verified, by SHA-256 of the token (the signature check
+    is most of a protected request). Only the signature and the decoding are remembered: the ``typ``,
+    expiry, issuer, audience, scopes and revocation are checked on every request. An entry is never used
+    past the token's ``exp`` nor once the key that verified it left the key set (or was replaced); the
+    least recently used entries go beyond ``AUTHFLOWS["TOKEN_CACHE_SIZE"]``."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, token: str, kid: str) -> dict[str, Any] | None:
-        entry = self._entries.get(token)
-        if entry is None or entry[1] != kid or entry[0] < time.monotonic() or key_cache.get(kid) is None:
+    def get(self, checksum: str) -> _Entry | None:
+        entry = self._entries.get(checksum)
+        if entry is None:
             return None
-        return entry[2]
+        found = key_cache.get(entry.kid)
+        if found is None or found[1] is not entry.key or entry.exp + LEEWAY < time.time():
+            self._entries.pop(checksum, None)
+            return None
+        try:  # noqa: SIM105 (contextlib.suppress costs more on this path)
+            self._entries.move_to_end(checksum)
+        except KeyError:  # dropped by another thread meanwhile: this request still had a valid entry
+            pass
+        return entry
 
-    def put(self, token: str, kid: str, claims: dict[str, Any]) -> None:
+    def put(self, checksum: str, entry: _Entry) -> None:
+        size = authflows_settings.TOKEN_CACHE_SIZE
         with self._lock:
-            self._entries[token] = (time.monotonic() + VERIFIED_TTL, kid, claims)
-            while len(self._entries) > self.size:
+            self._entries[checksum] = entry
+            while len(self._entries) > size:
                 self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     def clear(self) -> None:
         with self._lock:
@@ -81,7 +102,7 @@ def _fail(description: str) -> BearerResult:
     return BearerResult(error="invalid_token", description=description)
 
 
-verified = VerifiedSignatures()
+verified = VerifiedTokens()
 # Decoding and parsing the header is half of a request whose signature is remembered. Only headers that
 # came with a valid signature are kept, so a flood of made-up headers cannot fill this; every check on
 # the header still runs on every request.
@@ -132,32 +153,49 @@ def extract_token(request: HttpRequest, allow_body: bool = False) -> tuple[str |
     return token, None
 
 
+def _typ_ok(header: dict[str, Any], typ: str) -> bool:
+    token_typ, expected_typ = str(header.get("typ", "")).lower(), typ.lower()
+    return token_typ == expected_typ or token_typ == "application/" + expected_typ
+
+
 def verify_jwt(
-    token: str, *, issuer: str, audience: str | None, typ: str = "at+jwt", check_expiry: bool = True
+    token: str,
+    *,
+    issuer: str,
+    audience: str | None,
+    typ: str = "at+jwt",
+    check_expiry: bool = True,
+    checksum: str | None = None,
 ) -> BearerResult:
     """Signature (allowlisted alg, known kid), ``typ``, ``iss``, ``aud``, ``exp``/``nbf``. Runs on every
-    protected request: a signed header is decoded once per process, and the signature is checked with
-    ``cryptography`` against a key parsed when the key set was fetched."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return _fail("The access token is malformed.")
-    encoded_header, encoded_payload, encoded_signature = parts
-    header = _signed_headers.get(encoded_header)
-    if header is None:
-        try:
-            header = json.loads(jws.b64url_decode(encoded_header))
-        except (ValueError, RecursionError):  # RecursionError: a header of thousands of nested arrays
+    protected request: a token already verified in this process (:data:`verified`, by ``checksum``, the
+    token's SHA-256) is not decoded nor verified again; else the signature is checked with ``cryptography``
+    against a key parsed when the key set was fetched, and a signed header is decoded once per process."""
+    if checksum is None:
+        checksum = token_checksum(token)
+    entry = verified.get(checksum)
+    if entry is not None:
+        if not _typ_ok(entry.header, typ):
+            return _fail("Only access tokens are accepted.")
+        claims = entry.claims
+    else:
+        parts = token.split(".")
+        if len(parts) != 3:
             return _fail("The access token is malformed.")
-    if not isinstance(header, dict) or "crit" in header:  # RFC 7515 §4.1.11: we understand no extension
-        return _fail("The access token is malformed.")
-    alg, kid = header.get("alg"), header.get("kid")
-    if alg not in ALLOWED_ALGS or not isinstance(kid, str):
-        return _fail("The access token is signed with an algorithm or key that is not accepted.")
-    token_typ, expected_typ = str(header.get("typ", "")).lower(), typ.lower()
-    if token_typ != expected_typ and token_typ != "application/" + expected_typ:
-        return _fail("Only access tokens are accepted.")
-    claims = verified.get(token, kid)
-    if claims is None:
+        encoded_header, encoded_payload, encoded_signature = parts
+        header = _signed_headers.get(encoded_header)
+        if header is None:
+            try:
+                header = json.loads(jws.b64url_decode(encoded_header))
+            except (ValueError, RecursionError):  # RecursionError: a header of thousands of nested arrays
+                return _fail("The access token is malformed.")
+        if not isinstance(header, dict) or "crit" in header:  # RFC 7515 §4.1.11: we understand no extension
+            return _fail("The access token is malformed.")
+        alg, kid = header.get("alg"), header.get("kid")
+        if alg not in ALLOWED_ALGS or not isinstance(kid, str):
+            return _fail("The access token is signed with an algorithm or key that is not accepted.")
+        if not _typ_ok(header, typ):
+            return _fail("Only access tokens are accepted.")
         found = key_cache.get(kid)
         if found is None or (found[0] and found[0] != alg):
             return _fail("The access token is signed with an unknown key.")
@@ -169,13 +207,14 @@ def verify_jwt(
             claims = json.loads(payload)
         except (InvalidSignature, ValueError, RecursionError):
             return _fail("The access token signature is invalid.")
-        if isinstance(claims, dict):
-            verified.put(token, kid, claims)
-            if len(_signed_headers) >= HEADER_CACHE_SIZE:
-                _signed_headers.clear()
-            _signed_headers[encoded_header] = header
-    if not isinstance(claims, dict):
-        return _fail("The access token is malformed.")
+        if not isinstance(claims, dict):
+            return _fail("The access token is malformed.")
+        exp = claims.get("exp")
+        if isinstance(exp, (int, float)) and not isinstance(exp, bool) and exp + LEEWAY >= time.time():
+            verified.put(checksum, _Entry(kid, found[1], header, claims, float(exp)))
+        if len(_signed_headers) >= HEADER_CACHE_SIZE:
+            _signed_headers.clear()
+        _signed_headers[encoded_header] = header
     now = time.time()
     exp, nbf = claims.get("exp"), claims.get("nbf")
     if not isinstance(exp, (int, float)) or (check_expiry and exp + LEEWAY < now):
@@ -185,10 +224,22 @@ def verify_jwt(
     if claims.get("iss") != issuer:
         return _fail("The access token was issued by another issuer.")
     aud = claims.get("aud")
-    auds = aud if isinstance(aud, list) else [aud]
-    if audience is not None and audience not in auds:
+    if audience is not None and audience != aud and not (isinstance(aud, list) and audience in aud):
         return _fail("The access token is not for this API.")
     return BearerResult(claims=claims)
+
+
+_keys_changed_seen = 0
+
+
+def _follow_key_changes() -> None:
+    """A signing key removed at the server (announced through the shared cache's revocation log): refetch
+    the key set now, so tokens remembered as verified with it are refused."""
+    global _keys_changed_seen
+    changed = local_denylist.keys_changed
+    if changed != _keys_changed_seen:
+        _keys_changed_seen = changed
+        key_cache.expire()
 
 
 def _issuer(request: HttpRequest) -> str | None:
@@ -218,9 +269,14 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
         elif issuer is None:
             result = _fail("This API has no issuer configured (AUTHFLOWS['ISSUER']).")
         else:
-            result = verify_jwt(token, issuer=issuer, audience=expected)
-    if result.valid and authflows_settings.CHECK_REVOCATION and token is not None and is_denied(token):
-        result = _fail("The access token has been revoked.")
+            check_revocation = authflows_settings.CHECK_REVOCATION
+            if check_revocation:
+                local_denylist.sync_if_due()  # at most one cache read per REVOCATION_PROPAGATION_SECONDS
+                _follow_key_changes()
+            checksum = sha256(token.encode()).hexdigest()  # token_checksum() of an ASCII token (extract_token)
+            result = verify_jwt(token, issuer=issuer, audience=expected, checksum=checksum)
+            if result.valid and check_revocation and local_denylist.denies(checksum, result.claims):
+                result = _fail("The access token has been revoked.")
     if result.token_sent:
         result = bind_to_proof(request, token, result, dpop_scheme=scheme_of(request) == "DPoP")
     cache[(audience, allow_body)] = result

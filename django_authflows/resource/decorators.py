@@ -16,7 +16,7 @@ from .principal import TokenPrincipal
 
 def _check(request: HttpRequest, scopes: frozenset[str], audience: str | None) -> HttpResponse | None:
     result = authenticate_bearer(request, audience=audience)
-    if not result.valid or not scopes <= result.scopes:
+    if not result.valid or (scopes and not scopes <= result.scopes):
         return error_response(result, required=sorted(scopes))
     request.bearer = result  # type: ignore[attr-defined]
     request.token = TokenPrincipal(result.claims)  # type: ignore[attr-defined]

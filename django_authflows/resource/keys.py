@@ -8,6 +8,7 @@ import time
 import urllib.request
 from typing import Any
 
+from django.core.signals import setting_changed
 from django.db import DatabaseError
 
 from ..conf import authflows_settings
@@ -31,10 +32,13 @@ class KeyCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[str, PublicKey]] = {}
+        self._jwks: dict[str, Any] = {}  # kid -> the JWK it was parsed from
         self._loaded: float | None = None  # when the last fetch succeeded
         self._attempted = float("-inf")
         self._attempted_source: str | None = None
         self._source: str | None = None
+        self._stale = False  # set by expire(): refetch before trusting any key again
+        self._fresh_until = float("-inf")  # until then (time.monotonic()) a known kid needs no other check
 
     def _load(self, source: str | None) -> list[dict[str, Any]]:
         if source:
@@ -47,19 +51,26 @@ class KeyCache:
     def get(self, kid: str) -> tuple[str, PublicKey] | None:
         """(alg, key) for ``kid``, or None."""
         source = authflows_settings.REMOTE_JWKS_URI
+        if time.monotonic() < self._fresh_until and source == self._source:  # the path of every request
+            hit = self._keys.get(kid)
+            if hit is not None:
+                return hit
+        return self._get(kid, source)
+
+    def _get(self, kid: str, source: str | None) -> tuple[str, PublicKey] | None:
         max_stale = float(authflows_settings.JWKS_MAX_STALE)
         fresh_for = min(MAX_AGE, max_stale / 2)
         now = time.monotonic()
         current = self._loaded is not None and source == self._source
         age = now - self._loaded if current else float("inf")  # type: ignore[operator]
         hit = self._keys.get(kid) if current else None
-        if hit is not None and age < fresh_for:
+        if hit is not None and age < fresh_for and not self._stale:
             return hit
         # A stale set, an unknown kid or another source: refetch, at most once per retry interval.
         retry = min(REFRESH_INTERVAL, fresh_for)
-        if source != self._attempted_source or now - self._attempted >= retry:
+        if self._stale or source != self._attempted_source or now - self._attempted >= retry:
             with self._lock:  # one fetch at a time; the others use what it found
-                if source != self._attempted_source or time.monotonic() - self._attempted >= retry:
+                if self._stale or source != self._attempted_source or time.monotonic() - self._attempted >= retry:
                     self._fetch(source)
         if self._source != source or self._loaded is None or time.monotonic() - self._loaded >= max_stale:
             return None  # never fetched, or the last good fetch is too old to trust a key that may be deleted
@@ -67,22 +78,43 @@ class KeyCache:
 
     def _fetch(self, source: str | None) -> None:
         self._attempted, self._attempted_source = time.monotonic(), source
+        self._stale = False
         try:
             keys = self._load(source)
         except (OSError, ValueError, RuntimeError, DatabaseError):
             return  # unreachable jwks_uri, or no key table here: the last good set ages out, nothing crashes
-        parsed = {}
+        parsed, jwks = {}, {}
         for data in keys:
             try:  # keys of other types or uses are left out: no token can name them
-                parsed[data["kid"]] = (data.get("alg", ""), public_key_from_jwk(data))
+                kid = data["kid"]
+                if self._source == source and self._jwks.get(kid) == data:  # the same key: the same object, so
+                    parsed[kid] = self._keys[kid]  # tokens remembered as verified with it stay so (bearer.py)
+                else:
+                    parsed[kid] = (data.get("alg", ""), public_key_from_jwk(data))
+                jwks[kid] = data
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue
-        self._keys, self._source, self._loaded = parsed, source, time.monotonic()
+        self._keys, self._jwks, self._source, self._loaded = parsed, jwks, source, time.monotonic()
+        self._fresh_until = self._loaded + min(MAX_AGE, float(authflows_settings.JWKS_MAX_STALE) / 2)
+
+    def expire(self) -> None:
+        """Refetch the key set before the next key is trusted (a key was removed at the server). If that
+        fetch fails, the last good set is used as when it ages (``JWKS_MAX_STALE``)."""
+        self._stale, self._fresh_until = True, float("-inf")
 
     def clear(self) -> None:
         with self._lock:
-            self._keys, self._loaded, self._source = {}, None, None
+            self._stale, self._fresh_until = False, float("-inf")
+            self._keys, self._jwks, self._loaded, self._source = {}, {}, None, None
             self._attempted, self._attempted_source = float("-inf"), None
 
 
 key_cache = KeyCache()
+
+
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    if setting == "AUTHFLOWS":  # JWKS_MAX_STALE may have changed: the next request takes the full path
+        key_cache._fresh_until = float("-inf")
+
+
+setting_changed.connect(_settings_changed)

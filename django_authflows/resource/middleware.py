@@ -9,7 +9,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_asy
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
-from .bearer import authenticate_bearer
+from .bearer import BearerResult, authenticate_bearer
 from .principal import TokenPrincipal
 
 
@@ -35,8 +35,13 @@ class BearerTokenMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
         if iscoroutinefunction(self.get_response):  # then __init__ marked this middleware a coroutine function
             return self.__acall__(request)
-        request.bearer = SimpleLazyObject(lambda: authenticate_bearer(request))  # type: ignore[attr-defined]
-        request.token = SimpleLazyObject(lambda: _principal(request))  # type: ignore[attr-defined]
+        meta = request.META
+        if "HTTP_AUTHORIZATION" in meta or meta.get("QUERY_STRING"):  # a token (or one in the URL, refused)
+            request.bearer = SimpleLazyObject(lambda: authenticate_bearer(request))  # type: ignore[attr-defined]
+            request.token = SimpleLazyObject(lambda: _principal(request))  # type: ignore[attr-defined]
+        else:  # no token: what authenticate_bearer() would say, without lazy objects
+            request.bearer = BearerResult(token_sent=False)  # type: ignore[attr-defined]
+            request.token = None  # type: ignore[attr-defined]
         return self.get_response(request)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:

@@ -24,8 +24,14 @@ class TokenPrincipal:
     def __init__(self, claims: dict[str, Any]) -> None:
         self.claims = claims
         self.sub = str(claims.get("sub", ""))
-        self.client_id = str(claims.get("client_id", claims.get("azp", "")))
-        self.scopes = frozenset(str(claims.get("scope", "")).split())
+
+    @cached_property
+    def client_id(self) -> str:
+        return str(self.claims.get("client_id", self.claims.get("azp", "")))
+
+    @cached_property
+    def scopes(self) -> frozenset[str]:
+        return frozenset(str(self.claims.get("scope", "")).split())
 
     @property
     def is_client(self) -> bool:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from jwcrypto import jwk
 
-from .. import jws, presets
+from .. import jws, presets, revocation
 from ..conf import authflows_settings
 from ..encryption import fernet
 from ..models import SigningKey
@@ -223,6 +223,7 @@ def delete(kid: str) -> None:
         rotate(record.alg)
     SigningKey.objects.filter(kid=kid).delete()
     forget_cached_keys()
+    revocation.announce_key_change()  # APIs sharing the cache drop it within REVOCATION_PROPAGATION_SECONDS
 
 
 def forget_cached_keys() -> None:

@@ -27,7 +27,6 @@ NOT_RUN: list[tuple[str, str]] = []  # (where, reason), printed by conftest.py's
 BROWSER_STEPS: list[tuple[str, str]] = []  # (where, what the runner did in chromium)
 #: The demo's users (example_project/demo/management/commands/seed_demo.py).
 PASSWORDS = {"demo": "demo-password-123"}
-CHROMIUM = "/usr/bin/chromium"
 BLOCK_TIMEOUT = 90
 #: What the runner's own environment must not leak into the guides: each guide sets up its own.
 PRIVATE = ("SQLITE_PATH", "AUTHFLOWS_ISSUER", "DJANGO_SETTINGS_MODULE", "DATABASE_URL", "REDIS_URL", URL_VARIABLE)
@@ -87,18 +86,10 @@ def server(workdir):
         yield live
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium).")
-    from playwright.sync_api import sync_playwright
-
-    from ..browser.conftest import ARGS
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield instance
-        instance.close()
+@pytest.fixture
+def chromium(browser):
+    """The session's Chromium (tests/conftest.py)."""
+    return browser
 
 
 def state_value(state: Path, name: str) -> str:

@@ -1,0 +1,152 @@
+"""Redis commands per protected request, counted as the SQL queries are (tests/test_query_counts.py), against
+the real Redis the machine runs (127.0.0.1:6379), with MONITOR: none for a token already seen, one GET of
+the revocation generation when AUTHFLOWS["REVOCATION_PROPAGATION_SECONDS"] elapsed, and an MGET of the
+revocation log after a revocation."""
+from __future__ import annotations
+
+import base64
+import threading
+import time
+import uuid
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.test.utils import CaptureQueriesContext
+from django.urls import include, path
+
+from django_authflows.apis import create_client_grant
+
+from .concurrency.conftest import REDIS, reachable
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
+AUD = "https://api.example.test/"
+DB = 13  # a database of its own on the shared Redis, and a key prefix of its own in it
+BOUND = 1.0
+
+
+def middleware_only(request: HttpRequest) -> JsonResponse:
+    """A view that reads what BearerTokenMiddleware attached, and nothing else."""
+    if request.token is None:  # type: ignore[attr-defined]
+        return JsonResponse({"error": "no token"}, status=401)
+    return JsonResponse({"sub": request.token.sub})  # type: ignore[attr-defined]
+
+
+urlpatterns = [path("mw-only", middleware_only), path("", include("tests.urls"))]
+PATHS = {"require_bearer": "/api/private", "middleware": "/mw-only", "drf": "/api/drf/private"}
+
+
+@pytest.fixture
+def redis_cache(settings: Any) -> Any:
+    if not reachable(REDIS):
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    import redis
+
+    prefix = "authflows-test-" + uuid.uuid4().hex[:12]
+    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache",
+                                   "LOCATION": f"redis://{REDIS[0]}:{REDIS[1]}/{DB}", "KEY_PREFIX": prefix}}
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "REVOCATION_PROPAGATION_SECONDS": BOUND}
+    client = redis.Redis(host=REDIS[0], port=REDIS[1], db=DB)
+    yield client, prefix
+    keys = list(client.scan_iter(match=prefix + ":*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+class RedisCommands:
+    """The commands Redis executed on our database with our key prefix while the block ran (MONITOR)."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        self.client, self.prefix = client, prefix
+        self.commands: list[str] = []
+        self._marker = "authflows-monitor-" + uuid.uuid4().hex
+        self._ready = threading.Event()
+
+    def _listen(self) -> None:
+        with self.client.monitor() as monitor:
+            self.client.echo(self._marker + "-start")
+            for event in monitor.listen():
+                command = event["command"]
+                if self._marker + "-start" in command:
+                    self._ready.set()
+                elif self._marker + "-stop" in command:
+                    return
+                elif event.get("db") == DB and self.prefix in command:
+                    self.commands.append(command)
+
+    def __enter__(self) -> RedisCommands:
+        self._thread = threading.Thread(target=self._listen, daemon=True)
+        self._thread.start()
+        assert self._ready.wait(10), "MONITOR did not start"
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.client.echo(self._marker + "-stop")
+        self._thread.join(10)
+        assert not self._thread.is_alive(), "MONITOR did not stop"
+
+    def verbs(self) -> list[str]:
+        return [command.split(" ", 1)[0].upper() for command in self.commands]
+
+
+@pytest.fixture
+def issue(client: Any, make_client: Any, make_api: Any) -> Any:
+    api = make_api()
+
+    def token() -> tuple[str, Any]:
+        app = make_client("m2m")
+        create_client_grant(app, api, ["read:messages"])
+        response = client.post("/oauth/token", {"grant_type": "client_credentials", "audience": AUD},
+                               HTTP_AUTHORIZATION=basic(app))
+        assert response.status_code == 200, response.content
+        return response.json()["access_token"], app
+
+    return token
+
+
+def basic(app: Any) -> str:
+    return "Basic " + base64.b64encode(f"{app.client_id}:{app.secret}".encode()).decode()
+
+
+def request(client: Any, url: str, token: str, status: int = 200) -> None:
+    response = client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert response.status_code == status, response.content
+
+
+def counted(redis_cache: Any, fn: Any) -> tuple[list[str], int]:
+    with RedisCommands(*redis_cache) as redis_commands, CaptureQueriesContext(connection) as queries:
+        fn()
+    return redis_commands.verbs(), len(queries)
+
+
+@pytest.mark.parametrize("kind", list(PATHS))
+def test_no_sql_and_no_redis_command_for_a_token_already_seen(kind, client, issue, redis_cache):
+    url = PATHS[kind]
+    token, _ = issue()
+    request(client, url, token)  # first sight: verified, and (issued before this process first looked) read once
+    started = time.monotonic()
+    verbs, sql = counted(redis_cache, lambda: [request(client, url, token) for _ in range(20)])
+    assert time.monotonic() - started < BOUND, "too slow a machine for this bound: the count below would be off"
+    assert (verbs, sql) == ([], 0)
+
+
+def test_one_get_per_bound_and_an_mget_after_a_revocation(client, issue, redis_cache):
+    url = PATHS["require_bearer"]
+    token, _ = issue()
+    revoked, app = issue()
+    for t in (token, revoked):
+        request(client, url, t)
+    assert counted(redis_cache, lambda: request(client, url, token)) == ([], 0)
+
+    time.sleep(BOUND + 0.05)  # the bound elapses: one look at the generation, which did not move
+    assert counted(redis_cache, lambda: request(client, url, token)) == (["GET"], 0)
+    assert counted(redis_cache, lambda: [request(client, url, token) for _ in range(5)]) == ([], 0)
+
+    response = client.post("/oauth/revoke", {"token": revoked}, HTTP_AUTHORIZATION=basic(app))
+    assert response.status_code == 200, response.content
+    time.sleep(BOUND + 0.05)  # the generation moved: its new log entry is read with one MGET
+    assert counted(redis_cache, lambda: request(client, url, token)) == (["GET", "MGET"], 0)
+    verbs, sql = counted(redis_cache, lambda: [request(client, url, t, s) for t, s in ((token, 200), (revoked, 401))])
+    assert (verbs, sql) == ([], 0)
