@@ -41,9 +41,11 @@ def create_application(
     jwks: Any = None,
     jwks_uri: str = "",
     require_par: bool = False,
+    fapi: bool = False,
 ) -> tuple[Application, str | None]:
     """Create an application from its type; returns (application, plaintext secret or None). The
-    secret is returned once and stored only hashed."""
+    secret is returned once and stored only hashed. ``fapi``: the FAPI 2.0 Security Profile mode, whose
+    defaults (private_key_jwt for confidential types, PAR, DPoP) are applied and whose rules are checked."""
     preset = presets.get_preset(app_type)
     grant_list = presets.normalise_grants(list(grants)) if grants else list(preset.default_grants)
     presets.check_grants(app_type, grant_list)
@@ -51,7 +53,12 @@ def create_application(
         raise ValueError("An application needs a name.")
     callbacks = [presets.validate_url(u, kind="Callback URL", app_type=app_type) for u in callbacks if u.strip()]
     presets.check_callbacks(grant_list, callbacks)
+    if fapi and not auth_method and preset.confidential:
+        auth_method = presets.PRIVATE_KEY_JWT  # FAPI 2.0 SP §5.3.2: no shared secret
     method, keys, uri = _keys(app_type, auth_method, jwks, jwks_uri)
+    if fapi:
+        _check_fapi(app_type, grant_list, method, keys, uri)
+        require_dpop = require_par = True  # shown as they are enforced
     secret = hashing.generate_client_secret() if method in presets.SECRET_AUTH_METHODS else None
     app = Application(
         token_endpoint_auth_method=method,
@@ -70,6 +77,7 @@ def create_application(
         client_secret=secret or "",
         user=user,
         require_dpop=require_dpop,
+        fapi=fapi,
     )
     _set_backchannel(app, backchannel_logout_uri, backchannel_logout_session_required, refresh_tokens_end_with_session)
     app.save()
@@ -106,6 +114,7 @@ def update_application(
     jwks: Any = None,
     jwks_uri: str | None = None,
     require_par: bool | None = None,
+    fapi: bool | None = None,
 ) -> Application:
     """Change an application's settings under create_application's rules; its type, client_id and
     secret stay (:func:`rotate_secret` changes the secret)."""
@@ -138,8 +147,19 @@ def update_application(
         app.token_endpoint_auth_method, app.jwks, app.jwks_uri = method, keys, uri
     if require_par is not None:
         app.require_pushed_authorization_requests = require_par
+    if fapi is not None:
+        app.fapi = fapi
+    if app.fapi:
+        _check_fapi(app_type, grant_list, app.auth_method, app.jwks, app.jwks_uri)
+        app.require_dpop = app.require_pushed_authorization_requests = True
     app.save()
     return app
+
+
+def _check_fapi(app_type: str, grants: list[str], method: str, jwks: Any, jwks_uri: str) -> None:
+    problems = presets.fapi_problems(app_type=app_type, grants=grants, auth_method=method, jwks=jwks, jwks_uri=jwks_uri)
+    if problems:
+        raise ValueError("The FAPI 2.0 Security Profile mode refuses this application: " + "; ".join(problems) + ".")
 
 
 def _set_backchannel(

@@ -189,3 +189,35 @@ W008 = Warning(
 def check_task_backend(app_configs: Any, **kwargs: Any) -> list[Warning]:
     backend = (getattr(settings, "TASKS", None) or {}).get("default", {}).get("BACKEND", "ImmediateBackend")
     return [W008] if backend.endswith("ImmediateBackend") else []
+
+
+E005_HINT = (
+    "FAPI 2.0 Security Profile §5.3.2: authorization code (+ refresh token, client credentials) only, "
+    "private_key_jwt with PS256/ES256 keys (or a public client, DPoP-bound), no client secret. Fix the application "
+    "in the admin, or turn its FAPI 2.0 mode off."
+)
+
+
+@register(Tags.security)
+def check_fapi_applications(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """authflows.E005: an application in the FAPI 2.0 mode whose registration breaks the profile's rules (an
+    implicit grant, a client secret, no keys, RS256-only keys) - e.g. changed by a data migration or a script."""
+    from django.db import DatabaseError
+
+    from .models import Application
+
+    found = []
+    try:
+        for app in Application.objects.filter(fapi=True):
+            for problem in app.fapi_problems():
+                found.append(
+                    Error(
+                        f"Application {app.name!r} is in the FAPI 2.0 Security Profile mode but {problem}.",
+                        hint=E005_HINT,
+                        obj=app,
+                        id="authflows.E005",
+                    )
+                )
+    except DatabaseError:  # not migrated yet
+        return []
+    return found

@@ -1,8 +1,9 @@
-"""Compact JWS primitives (RFC 7515) for the three accepted algorithms, on ``cryptography`` keys.
+"""Compact JWS primitives (RFC 7515) for the accepted algorithms, on ``cryptography`` keys.
 
-RS256 (RFC 7518 §3.3), ES256 (§3.4: the signature is r || s, 32 bytes each, not DER) and EdDSA with
-Ed25519 (RFC 8037). Signing and verifying tokens is on the hot path of the token endpoint and of every
-protected request, so this calls ``cryptography`` directly instead of building jwcrypto JWS objects."""
+RS256 (RFC 7518 §3.3), PS256 (§3.5, the ID tokens of FAPI 2.0 applications), ES256 (§3.4: the signature is
+r || s, 32 bytes each, not DER) and EdDSA with Ed25519 (RFC 8037). Signing and verifying tokens is on the hot
+path of the token endpoint and of every protected request, so this calls ``cryptography`` directly instead of
+building jwcrypto JWS objects."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519Public
 #: RFC 7518 §3.3: RS256 keys MUST be 2048 bits or larger.
 MIN_RSA_BITS = 2048
 _PKCS1 = padding.PKCS1v15()
+#: RFC 7518 §3.5: RSASSA-PSS with SHA-256, MGF1 with SHA-256, a salt as long as the hash.
+_PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
 _SHA256 = hashes.SHA256()
 _ECDSA = ec.ECDSA(hashes.SHA256())
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -60,7 +63,14 @@ def alg_for(key: object) -> str | None:
 
 def signer_for(alg: str, key: object) -> Callable[[bytes], bytes]:
     """A function returning the JWS signature of its input by ``key`` (for ES256 r || s, not the DER that
-    ``cryptography`` returns). The key's type is checked here, once, rather than for every token."""
+    ``cryptography`` returns). The key's type is checked here, once, rather than for every token. An RSA key
+    signs PS256 too (RFC 7518 §3.5) when its record says so: ID tokens of FAPI 2.0 applications."""
+    if alg == "PS256" and alg_for(key) == "RS256" and isinstance(key, rsa.RSAPrivateKey):
+
+        def sign_ps256(data: bytes, sign: Callable[..., bytes] = key.sign) -> bytes:
+            return sign(data, _PSS, _SHA256)
+
+        return sign_ps256
     if alg_for(key) != alg:
         raise ValueError(f"A {type(key).__name__} does not sign {alg}.")
     if isinstance(key, rsa.RSAPrivateKey):
@@ -95,6 +105,8 @@ def verify(alg: str, key: PublicKey, signature: bytes, data: bytes) -> None:
     must be of the algorithm's type (RFC 8725 §3.1: never let the token choose how a key is used)."""
     if alg == "RS256" and isinstance(key, rsa.RSAPublicKey) and key.key_size >= MIN_RSA_BITS:
         key.verify(signature, data, _PKCS1, _SHA256)
+    elif alg == "PS256" and isinstance(key, rsa.RSAPublicKey) and key.key_size >= MIN_RSA_BITS:
+        key.verify(signature, data, _PSS, _SHA256)
     elif alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         if len(signature) != 64:  # a DER signature, or r and s of another size, is no JWS signature
             raise InvalidSignature

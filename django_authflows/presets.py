@@ -4,7 +4,7 @@ PKCE, URL rules). No models here: :mod:`django_authflows.applications` creates a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -204,3 +204,74 @@ def check_auth_method(app_type: str, method: str) -> str:
         allowed = ", ".join(m for m in AUTH_METHODS if (m != AUTH_NONE) == preset.confidential)
         raise ValueError(f"A {preset.label} authenticates with {allowed}, not {method}.")
     return method
+
+
+# -- FAPI 2.0 Security Profile (https://openid.net/specs/fapi-security-profile-2_0-final.html) -----------------
+@dataclass(frozen=True)
+class FapiProfile:
+    """What the FAPI 2.0 Security Profile mode of an application means (FAPI 2.0 SP §5.3.2, §5.4): the rules the
+    server enforces for it and the system check (authflows.E005) verifies on its registration."""
+
+    #: §5.3.2.2: only the authorization code flow (no implicit, no hybrid), and the grants that go with it.
+    grants: tuple[str, ...] = (AUTHORIZATION_CODE, REFRESH_TOKEN, CLIENT_CREDENTIALS)
+    response_types: tuple[str, ...] = ("code",)
+    #: §5.3.2: private_key_jwt (mTLS is not served) for confidential clients; a public client must be DPoP-bound.
+    auth_methods: tuple[str, ...] = (PRIVATE_KEY_JWT, AUTH_NONE)
+    #: §5.4.1: PS256, ES256 (EdDSA is allowed by the profile, but not asked for here); never RS256 or HS*.
+    assertion_algs: tuple[str, ...] = ("PS256", "ES256")
+    #: §5.4.1: the ID tokens of a FAPI application are signed with this: PS256, with an RSA key of its own, so that
+    #: the key set stays RSA-only for the clients that read every key as RSA (auth0-python's TokenVerifier).
+    id_token_alg: str = "PS256"
+    #: §5.3.2: authorization codes live at most 60 seconds.
+    code_lifetime: int = 60
+    #: §5.3.2 discourages refresh token rotation; this server rotates, and answers a FAPI application's previous
+    #: refresh token with the same successor for this many seconds (a lost token response, the suite's
+    #: "refresh token request with previous token" 30 s later), whatever AUTHFLOWS['REFRESH_REUSE_LEEWAY'] is.
+    refresh_reuse_leeway: int = 60
+
+
+FAPI = FapiProfile()
+
+
+def fapi_key_problem(jwks: Any) -> str | None:
+    """Why an inline key set cannot sign FAPI 2.0 assertions (no key usable with PS256 or ES256), or None."""
+    keys = (jwks or {}).get("keys", []) if isinstance(jwks, dict) else []
+    for key in keys:
+        alg = key.get("alg")
+        if key.get("kty") == "RSA" and alg in (None, "PS256"):
+            return None
+        if key.get("kty") == "EC" and key.get("crv") == "P-256" and alg in (None, "ES256"):
+            return None
+    return "its registered keys cannot sign PS256 or ES256 (RS256, EdDSA or other keys only)"
+
+
+def fapi_problems(
+    *,
+    app_type: str,
+    grants: list[str] | tuple[str, ...],
+    auth_method: str,
+    jwks: Any = None,
+    jwks_uri: str = "",
+) -> list[str]:
+    """The ways a registration breaks the FAPI 2.0 Security Profile rules (empty when it keeps them)."""
+    problems = []
+    refused = [g for g in grants if g not in FAPI.grants]
+    if refused:
+        problems.append(
+            f"grants {', '.join(refused)} are not allowed (authorization code, refresh token, client credentials only)"
+        )
+    if auth_method not in FAPI.auth_methods:
+        problems.append(
+            f"it authenticates with {auth_method}; FAPI 2.0 needs private_key_jwt (or none for a "
+            "public, DPoP-bound client)"
+        )
+    elif auth_method == PRIVATE_KEY_JWT:
+        if not jwks and not jwks_uri:
+            problems.append("it has no public keys for private_key_jwt")
+        elif jwks:
+            key_problem = fapi_key_problem(jwks)
+            if key_problem:
+                problems.append(key_problem)
+    if not get_preset(app_type).confidential and CLIENT_CREDENTIALS in grants:
+        problems.append("a public client cannot use client credentials")
+    return problems

@@ -1,12 +1,14 @@
 """System checks: each id triggers on the bad setting and stays quiet on the good one."""
 from __future__ import annotations
 
+import json
 from unittest import mock
 
 import pytest
 from django.core import checks
 
 from django_authflows import checks as af
+from django_authflows.models import Application
 
 pytestmark = pytest.mark.django_db
 
@@ -94,3 +96,21 @@ def test_w008_task_backend(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     assert af.check_task_backend(None) == []
     assert "authflows.W008" not in ids(settings, deploy=True)
+
+
+def test_e005_fapi_application_that_breaks_the_profile(settings, make_client):
+    from jwcrypto import jwk
+
+    key = json.loads(jwk.JWK.generate(kty="EC", crv="P-256", kid="k").export_public())
+    app = make_client("regular", fapi=True, jwks={"keys": [key]})
+    assert "authflows.E005" not in ids(settings)
+    # as a data migration or a script could leave it (the admin, the CLI and the service refuse these)
+    for change in ({"grant_types": ["authorization_code", "implicit"]},
+                   {"token_endpoint_auth_method": "client_secret_basic"},
+                   {"jwks": {"keys": [{**key, "alg": "RS256"}]}}):
+        Application.objects.filter(pk=app.pk).update(**change)
+        messages = [m for m in checks.run_checks() if m.id == "authflows.E005"]
+        assert len(messages) == 1 and app.name in messages[0].msg, change
+        Application.objects.filter(pk=app.pk).update(grant_types=["authorization_code"], jwks={"keys": [key]},
+                                                     token_endpoint_auth_method="private_key_jwt")
+    assert "authflows.E005" not in ids(settings)

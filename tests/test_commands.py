@@ -232,3 +232,20 @@ def test_apps_create_private_key_jwt(tmp_path):
     with pytest.raises(CommandError):
         run("apps", "create", "--name", "SPA", "--type", "spa", "--auth-method", "private_key_jwt",
             "--jwk-file", str(public), "--callbacks", "https://client.example.test/cb", "--json")
+
+
+def test_apps_create_fapi(tmp_path):
+    from jwcrypto import jwk
+
+    public = tmp_path / "public.json"
+    public.write_text(jwk.JWK.generate(kty="EC", crv="P-256", kid="fapi-1").export_public())
+    made = run_json("apps", "create", "--name", "Bank", "--type", "regular", "--callbacks",
+                    "https://bank.example.test/cb", "--fapi", "--jwk-file", str(public))
+    assert made["fapi"] is True and made["token_endpoint_auth_method"] == "private_key_jwt"
+    assert made["client_secret"] is None and made["require_dpop"] and made["require_pushed_authorization_requests"]
+    with pytest.raises(CommandError, match="FAPI 2.0"):
+        run("apps", "create", "--name", "Bank 2", "--type", "regular", "--callbacks", "https://bank.example.test/cb",
+            "--grants", "authorization_code,implicit", "--fapi", "--jwk-file", str(public), "--json")
+    with pytest.raises(CommandError, match="public keys"):
+        run("apps", "create", "--name", "Bank 3", "--type", "m2m", "--fapi", "--json")
+    assert run_json("apps", "create", "--name", "Plain", "--type", "m2m")["fapi"] is False

@@ -21,7 +21,7 @@ def test_discovery_advertises_every_endpoint(client):
     assert doc["response_modes_supported"] == ["query", "fragment", "form_post"]
     assert doc["token_endpoint_auth_methods_supported"] == ["client_secret_basic", "client_secret_post",
                                                            "private_key_jwt", "none"]
-    assert doc["id_token_signing_alg_values_supported"] == ["RS256"]
+    assert doc["id_token_signing_alg_values_supported"] == ["RS256", "PS256"]  # PS256: FAPI 2.0 applications
     assert doc["authorization_response_iss_parameter_supported"] is True
     assert "password" not in doc["grant_types_supported"]
     assert "token" not in doc["response_types_supported"]  # implicit is off in the test settings

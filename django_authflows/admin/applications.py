@@ -218,6 +218,9 @@ class ApplicationAdmin(admin.ModelAdmin):
         elif obj is None:  # as Auth0's dashboard: which API it may call, at once (else its first token fails)
             fieldsets.append((_("API access"), {"fields": ["api", "api_scopes"]}))
         fieldsets.append((_("Grant types"), {"fields": ["grants"]}))
+        if obj is None:  # FAPI 2.0 mode at once: a confidential application then needs its public keys
+            keys = ["public_jwks", "key_set_uri"] if presets.get_preset(app_type).confidential else []
+            fieldsets.append((_("FAPI 2.0 Security Profile"), {"fields": ["fapi", *keys]}))
         if obj is not None:
             # No user ever logs in to a machine-to-machine application: no consent page to skip.
             advanced = ["can_introspect"] if app_type == presets.M2M else ["first_party", "can_introspect"]
@@ -237,7 +240,15 @@ class ApplicationAdmin(admin.ModelAdmin):
             fieldsets.append(
                 (
                     _("Credentials and keys"),
-                    {"fields": ["auth_method", "public_jwks", "key_set_uri", "require_pushed_authorization_requests"]},
+                    {
+                        "fields": [
+                            "auth_method",
+                            "public_jwks",
+                            "key_set_uri",
+                            "require_pushed_authorization_requests",
+                            "fapi",
+                        ]
+                    },
                 )
             )
             fieldsets.append((_("Advanced"), {"fields": [*advanced, "require_dpop", "created", "updated"]}))
@@ -259,6 +270,10 @@ class ApplicationAdmin(admin.ModelAdmin):
             callbacks=data.get("callbacks", []),
             origins=data.get("origins", []),
             logout_urls=data.get("logout_urls", []),
+            fapi=bool(data.get("fapi")),
+            jwks=data.get("public_jwks"),
+            jwks_uri=data.get("key_set_uri") or "",
+            auth_method=presets.PRIVATE_KEY_JWT if data.get("public_jwks") or data.get("key_set_uri") else None,
         )
         if data.get("api") is not None:
             api_service.create_client_grant(app, data["api"], data.get("api_scopes") or [])
@@ -291,6 +306,7 @@ class ApplicationAdmin(admin.ModelAdmin):
             jwks=data.get("public_jwks") or {},
             jwks_uri=data.get("key_set_uri", ""),
             require_par=data.get("require_pushed_authorization_requests", False),
+            fapi=data.get("fapi", obj.fapi),
         )
 
     def response_add(

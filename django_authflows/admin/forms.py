@@ -116,6 +116,22 @@ class ApplicationFormBase(forms.ModelForm):
     logout_urls = LinesField(
         label=_("Allowed Logout URLs"), help_text=_("One URL per line: where /v2/logout may send the user back to.")
     )
+    public_jwks = forms.CharField(
+        label=_("Public keys (JWKS)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 70, "class": "vLargeTextField", "spellcheck": "false"}),
+        help_text=_(
+            'The application\'s PUBLIC keys as a JWK Set ({"keys": [...]}). Never paste a private key: '
+            "the server never needs one."
+        ),
+    )
+    key_set_uri = forms.URLField(
+        label=_("JWKS URL"),
+        required=False,
+        max_length=2048,
+        assume_scheme="https",
+        help_text=_("Or where the application publishes its public keys (https)."),
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -145,6 +161,20 @@ class ApplicationFormBase(forms.ModelForm):
         except ValidationError as exc:
             self._update_errors(exc)  # type: ignore[attr-defined]  # ModelForm's own _post_clean calls it
 
+    def clean_public_jwks(self) -> Any:
+        text = (self.cleaned_data.get("public_jwks") or "").strip()
+        try:
+            return client_jwks.parse_public_jwks(text) if text else None
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
+    def clean_key_set_uri(self) -> str:
+        url = (self.cleaned_data.get("key_set_uri") or "").strip()
+        try:
+            return client_jwks.validate_jwks_uri(url) if url else ""
+        except ValueError as exc:
+            raise ValidationError(str(exc)) from None
+
     def _url_check(self, kind: str) -> Callable[[str], str]:
         return lambda url: presets.validate_url(url, kind=kind, app_type=self.app_type)
 
@@ -164,6 +194,19 @@ class ApplicationFormBase(forms.ModelForm):
             except ValueError as exc:
                 self.add_error("callbacks", str(exc))
         return data
+
+    def fapi_errors(self, data: dict[str, Any], auth_method: str) -> None:
+        """The FAPI 2.0 Security Profile rules (presets.fapi_problems) on what the form is about to save."""
+        if not data.get("fapi") or "grants" not in data:
+            return
+        for problem in presets.fapi_problems(
+            app_type=self.app_type,
+            grants=data["grants"],
+            auth_method=auth_method,
+            jwks=data.get("public_jwks"),
+            jwks_uri=data.get("key_set_uri") or "",
+        ):
+            self.add_error("fapi", _("FAPI 2.0: %(problem)s.") % {"problem": problem})
 
 
 class ApplicationCreateForm(ApplicationFormBase):
@@ -191,7 +234,7 @@ class ApplicationCreateForm(ApplicationFormBase):
 
     class Meta:
         model = Application
-        fields = ["name"]
+        fields = ["name", "fapi"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -217,6 +260,8 @@ class ApplicationCreateForm(ApplicationFormBase):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        confidential = presets.get_preset(self.app_type).confidential
+        self.fapi_errors(data, presets.PRIVATE_KEY_JWT if confidential else presets.AUTH_NONE)
         if self.app_type != presets.M2M:
             return data
         api, picked = data.get("api"), [v.split(" ", 1) for v in data.get("api_scopes") or []]
@@ -238,22 +283,6 @@ class ApplicationChangeForm(ApplicationFormBase):
         required=False,
         choices=[("", _("The type's default")), *presets.AUTH_METHOD_CHOICES],
     )
-    public_jwks = forms.CharField(
-        label=_("Public keys (JWKS)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 6, "cols": 70, "class": "vLargeTextField", "spellcheck": "false"}),
-        help_text=_(
-            'The application\'s PUBLIC keys as a JWK Set ({"keys": [...]}). Never paste a private key: '
-            "the server never needs one."
-        ),
-    )
-    key_set_uri = forms.URLField(
-        label=_("JWKS URL"),
-        required=False,
-        max_length=2048,
-        assume_scheme="https",
-        help_text=_("Or where the application publishes its public keys (https)."),
-    )
 
     class Meta:
         model = Application
@@ -266,21 +295,8 @@ class ApplicationChangeForm(ApplicationFormBase):
             "backchannel_logout_session_required",
             "refresh_tokens_end_with_session",
             "require_pushed_authorization_requests",
+            "fapi",
         ]
-
-    def clean_public_jwks(self) -> Any:
-        text = (self.cleaned_data.get("public_jwks") or "").strip()
-        try:
-            return client_jwks.parse_public_jwks(text) if text else None
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
-
-    def clean_key_set_uri(self) -> str:
-        url = (self.cleaned_data.get("key_set_uri") or "").strip()
-        try:
-            return client_jwks.validate_jwks_uri(url) if url else ""
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         instance = kwargs.get("instance")
@@ -333,6 +349,8 @@ class ApplicationChangeForm(ApplicationFormBase):
                     raise ValueError("Private key JWT needs the application's public keys or a JWKS URL.")
             except ValueError as exc:
                 self.add_error("auth_method", str(exc))
+            else:
+                self.fapi_errors(data, data["auth_method"])
         return data
 
 

@@ -18,7 +18,7 @@ from ..server import keys
 from .columns import CREATED, date_column
 from .confirm import confirm, confirmed
 
-SIGNING_ALGS = ("RS256", "ES256", "EdDSA")
+SIGNING_ALGS = ("RS256", "ES256", "EdDSA", "PS256")  # PS256: the ID tokens of FAPI 2.0 applications
 
 
 @admin.register(SigningKey)

@@ -229,7 +229,7 @@ def run_dpop(
                 {
                     "iss": client_id,
                     "sub": client_id,
-                    "aud": token_url,
+                    "aud": base,  # the issuer identifier: the one aud a FAPI 2.0 application may use
                     "iat": now,
                     "exp": now + 60,
                     "jti": uuid.uuid4().hex,

@@ -105,6 +105,15 @@ class Application(AbstractApplication):
         help_text=_("Refuse authorization requests that were not pushed to /oauth/par first (RFC 9126 §6)."),
     )
 
+    fapi = models.BooleanField(
+        _("FAPI 2.0 Security Profile"),
+        default=False,
+        help_text=_(
+            "Enforce the FAPI 2.0 Security Profile: PAR required, PKCE S256, private key JWT with PS256/ES256 (or a "
+            "public client), DPoP on every grant, authorization code only, codes valid 60 s, ID tokens signed PS256."
+        ),
+    )
+
     class Meta(AbstractApplication.Meta):
         swappable = "OAUTH2_PROVIDER_APPLICATION_MODEL"
         verbose_name = _("application")
@@ -116,7 +125,29 @@ class Application(AbstractApplication):
 
     @property
     def pkce_required(self) -> bool:
-        return self.preset.pkce_required or self.client_type == self.CLIENT_PUBLIC
+        return self.preset.pkce_required or self.client_type == self.CLIENT_PUBLIC or self.fapi
+
+    @property
+    def dpop_required(self) -> bool:
+        """Tokens only for token requests with a DPoP proof: asked for, or the FAPI 2.0 mode (RFC 9449 §5.2)."""
+        return self.require_dpop or self.fapi
+
+    @property
+    def par_required(self) -> bool:
+        """Authorization requests must be pushed first: asked for, or the FAPI 2.0 mode (RFC 9126 §6)."""
+        return self.require_pushed_authorization_requests or self.fapi
+
+    def fapi_problems(self) -> list[str]:
+        """How this registration breaks the FAPI 2.0 Security Profile rules (empty when it is not in the mode)."""
+        if not self.fapi:
+            return []
+        return presets.fapi_problems(
+            app_type=self.app_type,
+            grants=self.grant_types or [],
+            auth_method=self.auth_method,
+            jwks=self.jwks,
+            jwks_uri=self.jwks_uri,
+        )
 
     @property
     def auth_method(self) -> str:
@@ -186,6 +217,8 @@ class Application(AbstractApplication):
                 errors.setdefault(field, []).append(str(exc))
         if self.auth_method == presets.PRIVATE_KEY_JWT and not self.has_keys:
             errors.setdefault("jwks", []).append("Private key JWT needs the application's public keys or a JWKS URL.")
+        for problem in self.fapi_problems():
+            errors.setdefault("fapi", []).append(f"FAPI 2.0: {problem}.")
         if errors:
             raise ValidationError(errors)
 

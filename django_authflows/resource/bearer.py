@@ -22,7 +22,7 @@ from .dpop import bind_to_proof, scheme_of
 from .keys import key_cache
 
 #: Asymmetric algorithms only: ``none`` and HS256 made with a public key are refused (RFC 8725 §3.1).
-ALLOWED_ALGS = frozenset({"RS256", "ES256", "EdDSA"})
+ALLOWED_ALGS = frozenset({"RS256", "PS256", "ES256", "EdDSA"})  # PS256: FAPI 2.0 ID tokens (id_token_hint)
 LEEWAY = 30
 MAX_TOKEN_LENGTH = 8192
 _ATTR = "_authflows_bearer"

@@ -9,6 +9,7 @@ from typing import Any, TypeGuard
 
 from django.core.cache import cache
 
+from .. import presets
 from ..issuer import endpoint
 from . import client_keys
 
@@ -22,6 +23,8 @@ MAX_JTI = 255
 PROBLEMS = {
     "assertion_issuer": "The client assertion's iss and sub must both be the client_id (RFC 7523 §3).",
     "assertion_audience": "The client assertion's aud must be the issuer or the token endpoint URL, and nothing else.",
+    "assertion_audience_fapi": "The client assertion's aud must be the issuer identifier, as a single string "
+    "(FAPI 2.0 Security Profile §5.3.2).",
     "assertion_expiry": f"The client assertion needs an exp at most {MAX_LIFETIME} seconds ahead (RFC 7523 §3).",
     "assertion_expired": "The client assertion has expired.",
     "assertion_time": "The client assertion's iat or nbf is in the future or not a number.",
@@ -31,8 +34,8 @@ PROBLEMS = {
 
 
 def allowed_algs(app: Any) -> tuple[str, ...]:
-    """The algorithms ``app``'s assertions may use. The hook for stricter profiles (FAPI 2.0 drops RS256)."""
-    return client_keys.ALGS
+    """The algorithms ``app``'s assertions may use: FAPI 2.0 applications PS256 and ES256 only (§5.4.1)."""
+    return presets.FAPI.assertion_algs if getattr(app, "fapi", False) else client_keys.ALGS
 
 
 def unverified_subject(assertion: str) -> str | None:
@@ -59,12 +62,16 @@ def check(app: Any, assertion: str, issuer: str) -> str | None:
         return "bad_assertion"
     if claims.get("iss") != app.client_id or claims.get("sub") != app.client_id:
         return "assertion_issuer"
-    accepted = {issuer, endpoint(issuer, "token")}
     aud = claims.get("aud")
-    if isinstance(aud, list) and len(aud) == 1:
-        aud = aud[0]
-    if not isinstance(aud, str) or aud not in accepted:  # an array naming others too is refused
-        return "assertion_audience"
+    if getattr(app, "fapi", False):
+        # FAPI 2.0 SP §5.3.2: only the issuer identifier, as a string (no array, no endpoint URL).
+        if not isinstance(aud, str) or aud != issuer:
+            return "assertion_audience_fapi"
+    else:
+        if isinstance(aud, list) and len(aud) == 1:
+            aud = aud[0]
+        if not isinstance(aud, str) or aud not in {issuer, endpoint(issuer, "token")}:  # no array naming others
+            return "assertion_audience"
     now = time.time()
     exp = claims.get("exp")
     if not _number(exp) or exp > now + MAX_LIFETIME + LEEWAY:

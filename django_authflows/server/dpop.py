@@ -52,7 +52,7 @@ def check_token_request(ctx: RequestContext, request: HttpRequest) -> HttpRespon
 def require_proof(client: Any, request: Request) -> None:
     """An application that requires DPoP (RFC 9449 §5.2 ``dpop_bound_access_tokens``) gets no token
     without a proof; checked once the client is authenticated, before any code or refresh token is spent."""
-    if getattr(client, "require_dpop", False) and context_of(request).dpop_jkt is None:
+    if getattr(client, "dpop_required", False) and context_of(request).dpop_jkt is None:
         raise errors.CustomOAuth2Error(dpop.INVALID_PROOF, REQUIRED, request=request)
 
 

@@ -12,7 +12,7 @@ from ..issuer import ISSUER_HEADER
 from .context import context_of
 from .core import get_core
 from .jwt import sign
-from .oidc import ID_TOKEN_ALG, id_token_claims
+from .oidc import id_token_alg, id_token_claims
 
 
 def at_hash(access_token: str) -> str:
@@ -45,6 +45,6 @@ def issue_tokens(
     token = dict(server.default_token_type.create_token(request, refresh_token=True))
     if "openid" in scopes:
         claims = id_token_claims(request, {"at_hash": at_hash(token["access_token"])})
-        token["id_token"] = sign(claims, typ="JWT", alg=ID_TOKEN_ALG)
+        token["id_token"] = sign(claims, typ="JWT", alg=id_token_alg(client))
     server.request_validator.save_bearer_token(token, request)
     return token

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from jwcrypto import jwk
 
-from .. import jws, revocation
+from .. import jws, presets, revocation
 from ..conf import authflows_settings
 from ..encryption import fernet
 from ..models import SigningKey
@@ -23,6 +23,7 @@ _PURPOSE = "signing_keys"
 
 _KEY_SPECS: dict[str, dict[str, Any]] = {
     "RS256": {"kty": "RSA", "size": 2048},
+    "PS256": {"kty": "RSA", "size": 2048},  # FAPI 2.0 applications' ID tokens: RSA, so RSA-only JWKS readers cope
     "ES256": {"kty": "EC", "crv": "P-256"},
     "EdDSA": {"kty": "OKP", "crv": "Ed25519"},
 }
@@ -130,6 +131,7 @@ def _create_first_active(alg: str) -> SigningKey:
             return existing
         record = create_key(alg, SigningKey.ACTIVE)
         prepare_next(alg)  # published from the start, so the first rotation breaks no cached key set
+        _published[:] = [0.0, None]  # this process publishes it at once
         return record
 
 
@@ -143,9 +145,17 @@ def published_jwks() -> dict[str, list[dict[str, Any]]]:
     if _published[1] is not None and now - _published[0] < ACTIVE_KEY_TTL:
         return _published[1]
     active_key()  # a fresh install publishes its first key before anything asks for a token
+    if _fapi_applications():  # their ID tokens' key (FAPI 2.0 SP §5.4.1) too, before the first one is signed
+        active_key(presets.FAPI.id_token_alg)
     jwks = {"keys": [r.public_jwk for r in SigningKey.trusted().order_by("created")]}
     _published[:] = [now, jwks]
     return jwks
+
+
+def _fapi_applications() -> bool:
+    from ..models import Application
+
+    return Application.objects.filter(fapi=True).exists()
 
 
 def rotate(alg: str | None = None) -> SigningKey:

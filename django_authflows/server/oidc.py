@@ -8,14 +8,23 @@ from typing import Any
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 
+from .. import presets
 from ..conf import authflows_settings
 from .context import context_of
 from .jwt import sign
 from .oidc_request import requested, requested_claims
 from .tokens import request_issuer, session_info
 
-#: auth0-spa-js verifies RS256 ID tokens only, so ID tokens are RS256 whatever an API uses.
+#: auth0-spa-js verifies RS256 ID tokens only, so ID tokens are RS256 whatever an API uses...
 ID_TOKEN_ALG = "RS256"
+#: ...except for FAPI 2.0 applications (FAPI 2.0 SP §5.4.1: PS256, ES256 or EdDSA): signed PS256 with an RSA key of
+#: their own, published in the JWKS with its own kid and alg.
+ID_TOKEN_ALGS = (ID_TOKEN_ALG, presets.FAPI.id_token_alg)
+
+
+def id_token_alg(client: Any) -> str:
+    """The algorithm that signs ``client``'s ID tokens."""
+    return presets.FAPI.id_token_alg if getattr(client, "fapi", False) else ID_TOKEN_ALG
 
 
 def id_token_claims(request: Request, base: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +57,7 @@ class IDTokenMixin(OAuth2Validator):
     def finalize_id_token(
         self, id_token: dict[str, Any], token: dict[str, Any], token_handler: Any, request: Request
     ) -> str:
-        return sign(id_token_claims(request, id_token), typ="JWT", alg=ID_TOKEN_ALG)
+        return sign(id_token_claims(request, id_token), typ="JWT", alg=id_token_alg(request.client))
 
     def validate_silent_login(self, request: Request) -> bool:
         return True

@@ -45,6 +45,17 @@ def is_pushed_uri(value: str) -> bool:
 def take(request_uri: str, client_id: str) -> list[tuple[str, str]] | None:
     """The pushed parameters of ``request_uri`` when it is ``client_id``'s and unused, else None. The
     delete decides who used it: of two concurrent uses, one gets True (RFC 9126 §4, one-time use)."""
+    stored = peek(request_uri, client_id)
+    if stored is None or not consume(request_uri[len(URN_PREFIX) :]):
+        return None
+    return stored
+
+
+def peek(request_uri: str, client_id: str) -> list[tuple[str, str]] | None:
+    """The pushed parameters of ``request_uri`` when it is ``client_id``'s and not yet spent, else None, without
+    spending it: FAPI 2.0 SP §5.3.2.2 (note) wants one-time use enforced when the authorization completes, not at
+    the first visit (which may only show the login page). A visited request then lives as long as a login may
+    take (:data:`LOGIN_WINDOW`), so that a slow login does not outlive it."""
     reference = request_uri[len(URN_PREFIX) :]
     if not reference or len(reference) > 64:
         return None
@@ -52,9 +63,18 @@ def take(request_uri: str, client_id: str) -> list[tuple[str, str]] | None:
     stored = cache.get(key)
     if not isinstance(stored, dict) or stored.get("client_id") != client_id:  # RFC 9126 §4: bound to its client
         return None
-    if not cache.delete(key):
-        return None
+    cache.touch(key, LOGIN_WINDOW)
     return [(str(k), str(v)) for k, v in stored["pairs"]]
+
+
+def consume(reference: str) -> bool:
+    """Spend a pushed request (by the reference in its request_uri): True for the one use that gets it."""
+    return bool(reference) and len(reference) <= 64 and bool(cache.delete(_CACHE_PREFIX + reference))
+
+
+#: The parameter that carries a pushed request's reference through the login and consent round trips (stamped
+#: with the rest), so that the request is spent when the authorization completes.
+REFERENCE = "authflows_par"
 
 
 def _digest(pairs: list[tuple[str, str]]) -> str:

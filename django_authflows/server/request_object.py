@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from . import client_keys
+from .client_assertion import allowed_algs
 
 LEEWAY = 30
 #: JWT claims of the object itself, not authorization request parameters (RFC 9101 §4).
@@ -41,7 +42,8 @@ def parameters(app: Any, request: str, client_id: str, issuer: str) -> list[tupl
             "request_not_supported", "Request objects need the application's public keys registered."
         )
     try:
-        claims = client_keys.verify(app, request)  # alg none and HS* are never accepted (RFC 9101 §6.2)
+        # alg none and HS* are never accepted (RFC 9101 §6.2); a FAPI 2.0 application's: PS256 and ES256 only (§5.4.1)
+        claims = client_keys.verify(app, request, allowed_algs(app))
     except client_keys.JWSError as exc:
         raise _invalid(f"The request object is not signed with the application's keys: {exc}") from None
     if claims.get("iss") != app.client_id:

@@ -119,18 +119,19 @@ def seed_app(spec: AppSpec, api: Api) -> tuple[Application, str | None, bool]:
 def seed_fapi_app(api: Api) -> tuple[Application, bool]:
     """The "FAPI 2.0" demo application: a machine client that authenticates with private_key_jwt (an ES256 key
     pair generated here: the public JWK registered on the application, the private key in :func:`fapi_key_path`),
-    gets only DPoP-bound tokens (require DPoP) and would have to push any authorization request (require PAR)."""
+    gets only DPoP-bound tokens (require DPoP) and would have to push any authorization request (require PAR): the
+    FAPI 2.0 Security Profile mode."""
     public = json.loads(fapi_private_key().export_public())
     app = Application.objects.filter(client_id=FAPI_CLIENT_ID).first()
     created = app is None
     if created:
         app, _ = applications.create_application(
             presets.M2M, name="Demo FAPI 2.0 (private_key_jwt + DPoP)", auth_method="private_key_jwt",
-            jwks={"keys": [public]}, require_dpop=True, require_par=True)
+            jwks={"keys": [public]}, require_dpop=True, require_par=True, fapi=True)
         app.client_id = FAPI_CLIENT_ID
     app.token_endpoint_auth_method, app.jwks = "private_key_jwt", {"keys": [public]}
     app.jwks_uri = app.client_secret = ""
-    app.require_dpop = app.require_pushed_authorization_requests = True
+    app.require_dpop = app.require_pushed_authorization_requests = app.fapi = True
     app.full_clean(exclude=["client_secret", "user", "client_id"])
     app.save()
     apis.create_client_grant(app, api, ["read:messages"])

@@ -92,6 +92,7 @@ class Browser:
         self.stop_at = stop_at
         self.login_pages = 0
         self.can_login = True
+        self.decision = "allow"  # the consent button the user presses ("deny": the user rejects)
 
     def _leaves(self, url: str) -> bool:
         return any(url == p or url.startswith(p + "?") or url.startswith(p + "#") for p in self.stop_at)
@@ -117,7 +118,7 @@ class Browser:
                 continue
             consent = next((f for f in forms if any(n == "allow" for n, _ in f.buttons)), None)
             if consent is not None:
-                resp = self._submit(resp.url, consent, {"allow": "1"})
+                resp = self._submit(resp.url, consent, {self.decision: "1"})
                 continue
             posted = next((f for f in forms if self._leaves(urljoin(resp.url, f.action))), None)
             if posted is not None:  # response_mode=form_post: what the auto-submitting page would send

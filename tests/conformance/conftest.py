@@ -12,7 +12,7 @@ import pytest
 
 from ..live import LiveServer
 from ..sessions.receiver import Receiver
-from . import report
+from . import fapi, report
 from .flows import OP, Client, happy
 from .oidf import Module
 from .plans import VARIANTS
@@ -63,6 +63,9 @@ class Servers:
             live = LiveServer(gunicorn=True, workers=1, threads=4, tls=self.tls, worker=plan == "backchannel")
             self.live[plan] = live
             live.start()
+            if plan.startswith("fapi2"):
+                self.ops[plan] = self._fapi(plan, live)
+                return self.ops[plan]
             clients = {}
             receivers = {name: Receiver().__enter__() for name in ("client1", "client2")} if plan == "backchannel" else {}
             self.receivers.extend(receivers.values())
@@ -79,6 +82,27 @@ class Servers:
             self.ops[plan] = OP(plan, live.url, self.ca_file, clients)
             self.ops[plan].prepared["receivers"] = receivers
         return self.ops[plan]
+
+    def _fapi(self, plan: str, live: LiveServer) -> OP:
+        """The FAPI 2.0 plans' two static clients (client, client2): `authflows apps create --fapi` with their public
+        keys (ES256 and RSA), regular web apps for the code flow, m2m for the client credentials profile."""
+        clients, fapi_clients = {}, {}
+        for name in ("client1", "client2"):
+            keys = fapi.new_keys()
+            key_file = Path(self._dir) / f"{plan}-{name}.jwks.json"
+            key_file.write_text(fapi.public_jwks(keys))
+            redirect = f"{live.url}/conformance/{plan}/{name}/callback"
+            if plan == "fapi2-ccg":
+                kind = ["--type", "m2m", "--api", fapi.API, "--scopes", "read:messages"]
+            else:
+                kind = ["--type", "regular", "--callbacks", redirect]
+            app = live.manage_json("authflows", "apps", "create", "--name", f"conformance {plan} {name}", *kind,
+                                   "--fapi", "--jwk-file", str(key_file))
+            clients[name] = Client(app["client_id"], None, redirect)
+            fapi_clients[name] = fapi.FapiClient(app["client_id"], redirect, keys)
+        op = OP(plan, live.url, self.ca_file, clients)
+        op.prepared["fapi"] = fapi_clients
+        return op
 
     def stop(self) -> None:
         for live in self.live.values():
@@ -114,6 +138,10 @@ def mod(request: pytest.FixtureRequest, variant_id: str) -> Module:
 @pytest.fixture
 def op(servers: Servers, mod: Module) -> OP:
     op = servers.get(mod.variant.plan)
+    if mod.variant.plan == "fapi2" and "expiring" not in op.prepared:
+        op.prepared["expiring"] = _fapi_expiring_first_half(op, mod.variant)
+    if mod.variant.plan.startswith("fapi2"):
+        return op
     if mod.variant.response_type == "code" and "codereuse-30seconds" not in op.prepared:
         op.prepared["codereuse-30seconds"] = _codereuse_first_half(op, mod.variant)
     return op
@@ -128,6 +156,28 @@ def _codereuse_first_half(op: OP, variant: Any) -> dict[str, Any]:
     except AssertionError as exc:
         return {"module": first, "flow": None, "error": str(exc)}
     return {"module": first, "flow": flow, "redeemed_at": time.time()}
+
+
+def _fapi_expiring_first_half(op: OP, variant: Any) -> dict[str, Any]:
+    """The two FAPI modules that wait for something to expire (a code: 60 s at most for a FAPI application; a
+    request_uri: PAR's expires_in), started with the plan so that the waits overlap the other modules."""
+    out: dict[str, Any] = {}
+    client = op.prepared["fapi"]["client1"]
+    try:
+        flow = fapi.Fapi(Module("fapi2-security-profile-final-par-attempt-to-use-expired-request_uri", variant), op,
+                         client)
+        flow.auth_params()
+        resp = flow.par()
+        out["par"] = (flow, resp.json(), time.time())
+        coded = fapi.Fapi(Module("fapi2-security-profile-final-ensure-token-endpoint-fails-with-expired-auth-code",
+                                 variant), op, client)
+        coded.auth_params()
+        coded.push()
+        coded.browse()
+        out["code"] = (coded, coded.code(), time.time())
+    except AssertionError as exc:
+        out["error"] = str(exc)
+    return out
 
 
 @pytest.hookimpl(wrapper=True)

@@ -231,3 +231,21 @@ def test_request_object_at_par(client, logged_in, keyed):
     unsigned = client.post(PAR_URL, {"request": request_object(keyed, key=new_key())},
                            HTTP_AUTHORIZATION=basic(keyed.client_id, keyed.secret))
     assert unsigned.status_code == HTTPStatus.BAD_REQUEST and unsigned.json()["error"] == "invalid_request_object"
+
+
+def test_request_uri_is_spent_when_the_authorization_completes(client, user, password, regular):
+    """FAPI 2.0 SP §5.3.2.2 (note): a visit that only shows the login page does not spend the request_uri; the
+    completed authorization does, and then neither the request_uri nor the stamped login URL gives another code."""
+    request_uri = push(client, regular, state="twice").json()["request_uri"]
+    first = client.get("/authorize", {"client_id": regular.client_id, "request_uri": request_uri})
+    assert first.status_code == HTTPStatus.FOUND and first["Location"].startswith("/login")
+    second = client.get("/authorize", {"client_id": regular.client_id, "request_uri": request_uri})
+    assert second.status_code == HTTPStatus.FOUND and second["Location"].startswith("/login")
+    nxt = client.get(second["Location"]).context["next"]
+    done = client.post(second["Location"], {"username": user.username, "password": password, "next": nxt})
+    final = client.get(done["Location"])
+    assert final["Location"].startswith(CALLBACK) and "code" in query(final["Location"])
+    again = client.get("/authorize", {"client_id": regular.client_id, "request_uri": request_uri})
+    assert again.status_code == HTTPStatus.BAD_REQUEST and again.context["error"] == "invalid_request_uri"
+    replayed = client.get(done["Location"])
+    assert "code" not in query(replayed["Location"]) and query(replayed["Location"])["error"] == "invalid_request_uri"

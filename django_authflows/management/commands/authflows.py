@@ -46,6 +46,7 @@ def app_payload(app: Application, secret: str | None = None, *, show_secret: boo
         "is_first_party": app.first_party,
         "pkce_required": app.pkce_required,
         "require_dpop": app.require_dpop,
+        "fapi": app.fapi,
         "backchannel_logout_uri": app.backchannel_logout_uri,
         "backchannel_logout_session_required": app.backchannel_logout_session_required,
         "refresh_tokens_end_with_session": app.refresh_tokens_end_with_session,
@@ -85,6 +86,12 @@ class Command(BaseCommand):
         create.add_argument("--jwks-uri", default="", help="private_key_jwt / request objects: the public key set URL")
         create.add_argument("--jwk-file", help="a file holding the PUBLIC JWK or JWK Set (never a private key)")
         create.add_argument("--require-par", action="store_true", help="refuse requests not pushed to /oauth/par")
+        create.add_argument(
+            "--fapi",
+            action="store_true",
+            help="FAPI 2.0 Security Profile mode: PAR, PKCE S256, DPoP required, private_key_jwt with PS256/ES256 "
+            "(confidential types; give --jwk-file or --jwks-uri), code flow only, PS256 ID tokens",
+        )
         for name in ("show", "delete", "rotate-secret"):
             apps.add_parser(name).add_argument("client_id")
         apps.add_parser("list")
@@ -223,6 +230,7 @@ class Command(BaseCommand):
                 jwks=_read_jwk_file(o["jwk_file"]),
                 jwks_uri=o["jwks_uri"],
                 require_par=o["require_par"],
+                fapi=o["fapi"],
             )
             if o["api"]:
                 api_service.create_client_grant(app, Api.objects.get(identifier=o["api"]), _csv(o["scopes"]))

@@ -13,7 +13,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
-from ... import audit
+from ... import audit, presets
 from ...conf import authflows_settings
 from ...lifecycle import user_is_active
 from ...revocation import revoke_access_tokens, revoke_family
@@ -160,7 +160,7 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
             application=request.client,
             user=request.user,
             code=code["code"],
-            expires=timezone.now() + datetime.timedelta(seconds=authflows_settings.lifetime("authorization_code")),
+            expires=timezone.now() + datetime.timedelta(seconds=code_lifetime(request.client)),
             redirect_uri=request.redirect_uri,
             scope=" ".join(request.scopes or []),
             code_challenge=request.code_challenge or "",
@@ -169,3 +169,9 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
             claims=json.dumps(claims),
             resource=list(getattr(request, "resource", None) or []),
         )
+
+
+def code_lifetime(client: Any) -> int:
+    """Seconds an authorization code lives: the setting, at most 60 for a FAPI 2.0 application (FAPI 2.0 SP §5.3.2)."""
+    lifetime = authflows_settings.lifetime("authorization_code")
+    return min(lifetime, presets.FAPI.code_lifetime) if getattr(client, "fapi", False) else lifetime

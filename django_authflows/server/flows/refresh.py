@@ -16,7 +16,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
-from ... import audit
+from ... import audit, presets
 from ...conf import authflows_settings
 from ...encryption import fernet
 from ...lifecycle import user_is_active
@@ -81,7 +81,7 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
 
     @staticmethod
     def _reused(rt: Any, now: datetime.datetime, request: Request) -> None:
-        leeway = authflows_settings.REFRESH_REUSE_LEEWAY
+        leeway = reuse_leeway(rt.application)
         if leeway and rt.revoked > now - datetime.timedelta(seconds=leeway):
             raise ReusedWithinLeeway()
         # RFC 9700 §4.14.2: a rotated token used again means it leaked; revoke the whole family.
@@ -134,9 +134,16 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
 _SUCCESSOR = "authflows:successor:"
 
 
-def remember_successor(refresh_token: str, body: str) -> None:
-    """Keep the answer to a refresh, encrypted, for the leeway (see :class:`ReusedWithinLeeway`)."""
+def reuse_leeway(client: Any) -> int:
+    """Seconds a rotated refresh token of ``client`` still gets its successor: the setting, and at least
+    :attr:`presets.FapiProfile.refresh_reuse_leeway` for a FAPI 2.0 application."""
     leeway = authflows_settings.REFRESH_REUSE_LEEWAY
+    return max(leeway, presets.FAPI.refresh_reuse_leeway) if getattr(client, "fapi", False) else leeway
+
+
+def remember_successor(refresh_token: str, body: str, client: Any = None) -> None:
+    """Keep the answer to a refresh, encrypted, for the leeway (see :class:`ReusedWithinLeeway`)."""
+    leeway = reuse_leeway(client)
     if leeway and refresh_token:
         cache.set(
             _SUCCESSOR + token_checksum(refresh_token), fernet("successor").encrypt(body.encode()).decode(), leeway

@@ -41,6 +41,9 @@ SCOPE_LABELS = {
 }
 
 
+REQUEST_URI_SPENT = "The request_uri is unknown, expired, already used, or was pushed by another client."
+FAPI_RESPONSE_TYPE = "This application uses the FAPI 2.0 Security Profile: response_type must be code."
+
 #: Parameters checked before oauthlib sees the request: until they are, there is nowhere to redirect to.
 _CHECKED_FIRST = frozenset({"client_id", "redirect_uri"})
 
@@ -134,13 +137,17 @@ class AuthorizeView(View):
                 )
             problem = too_long or malformed
             if (
-                not problem
-                and credentials["request"].client.require_pushed_authorization_requests
-                and (self.origin != par.PUSHED)
+                not problem and credentials["request"].client.par_required and (self.origin != par.PUSHED)
             ):  # RFC 9126 §6
                 problem = "This application must push its authorization requests to /oauth/par first."
+            if not problem and credentials["request"].client.fapi and credentials["response_type"] != "code":
+                invalid: errors.OAuth2Error = errors.UnsupportedResponseTypeError(
+                    description=FAPI_RESPONSE_TYPE
+                )  # FAPI 2.0 §5.3.2.2
+                invalid.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
+                raise invalid
             if problem:
-                invalid: errors.OAuth2Error = errors.InvalidRequestError(description=problem)
+                invalid = errors.InvalidRequestError(description=problem)
                 invalid.redirect_uri = credentials["redirect_uri"]  # validated by oauthlib just above
                 raise invalid
             if not audience.one_api(pairs):
@@ -184,6 +191,9 @@ class AuthorizeView(View):
                 if "none" in self.prompts(request):
                     raise AuthorizeError("consent_required", "The user has not consented to this application.")
                 return self.consent_page(request, client, api, scopes)
+            reference = self.params.get(par.REFERENCE) if self.origin == par.PUSHED else None
+            if reference is not None and not par.consume(reference):  # RFC 9126 §4: the one completion it gets
+                raise AuthorizeError("invalid_request_uri", REQUEST_URI_SPENT)
             if decision == "deny":
                 raise AuthorizeError("access_denied", "The user refused the authorization request.")
             if decision == "allow":
@@ -225,14 +235,13 @@ class AuthorizeView(View):
         found = dict(pairs)
         client_id = found.get("client_id", "")
         if par.is_pushed_uri(found.get("request_uri", "")):
-            stored = par.take(found["request_uri"], client_id)
+            stored = par.peek(found["request_uri"], client_id)
             if stored is None:  # RFC 9126 §4: one-time use, bound to the client that pushed it
-                return pairs, self.error_page(
-                    request,
-                    "invalid_request_uri",
-                    "The request_uri is unknown, expired, already used, or was pushed by another client.",
-                )
-            self.origin, pairs = par.PUSHED, stored
+                return pairs, self.error_page(request, "invalid_request_uri", REQUEST_URI_SPENT)
+            # Spent when the authorization completes (FAPI 2.0 SP §5.3.2.2): its reference travels, stamped.
+            reference = found["request_uri"][len(par.URN_PREFIX) :]
+            self.origin, pairs = par.PUSHED, [(k, v) for k, v in stored if k != par.REFERENCE]
+            pairs.append((par.REFERENCE, reference))
         elif "request" in found:
             app = client_auth.lookup(client_id[:200])
             if app is None or not app.has_keys:

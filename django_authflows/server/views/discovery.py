@@ -11,6 +11,7 @@ from ...dpop import ALGS as DPOP_ALGS
 from ...issuer import endpoint, issuer_for
 from .. import client_keys
 from ..keys import published_jwks
+from ..oidc import ID_TOKEN_ALGS
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
 
@@ -39,7 +40,7 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         "response_modes_supported": ["query", "fragment", "form_post"],
         "grant_types_supported": grant_types,
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": list(ID_TOKEN_ALGS),  # PS256: FAPI 2.0 applications
         "token_endpoint_auth_methods_supported": AUTH_METHODS,
         "token_endpoint_auth_signing_alg_values_supported": list(client_keys.ALGS),  # RFC 8414 §2
         "code_challenge_methods_supported": ["S256"],

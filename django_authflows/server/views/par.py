@@ -6,14 +6,17 @@ from django.http import HttpRequest, HttpResponse
 from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauthlib.oauth2.rfc6749 import errors
 
-from ... import audit
-from ...issuer import issuer_for
+from ... import audit, dpop
+from ...conf import authflows_settings
+from ...issuer import endpoint, issuer_for
 from .. import audience, oidc_request, par
 from ..core import get_authorization_core, get_core
+from ..dpop import refusal as dpop_refusal
 from ..endpoint import ClientEndpoint
 from ..limits import parameter_problem
 from ..request_object import RequestObjectError, parameters
 from ..responses import json_error, json_response, no_store
+from .authorize import FAPI_RESPONSE_TYPE
 
 #: Client authentication travels beside the request, never inside the stored one (RFC 9126 §2.1).
 _CLIENT_AUTH = frozenset({"client_id", "client_secret", "client_assertion", "client_assertion_type"})
@@ -40,12 +43,40 @@ class PushedAuthorizationView(ClientEndpoint):
             pairs = [("client_id", client.client_id)] + [
                 (k, v) for k, v in get_core().extract_body(request) if k not in _CLIENT_AUTH
             ]
+        pairs, refused = self.dpop_binding(request, pairs)
+        if refused is not None:
+            return refused
         refused = self.validate(request, pairs)
         if refused is not None:
             return refused
+        if client.fapi and dict(pairs).get("response_type") != "code":  # FAPI 2.0 SP §5.3.2.2: code only
+            return json_error("unsupported_response_type", FAPI_RESPONSE_TYPE)
         request_uri = par.push(client.client_id, pairs)
         audit.event("authorization_request_pushed", client_id=client.client_id)
         return no_store(json_response({"request_uri": request_uri, "expires_in": par.LIFETIME}, status=201))
+
+    @staticmethod
+    def dpop_binding(
+        request: HttpRequest, pairs: list[tuple[str, str]]
+    ) -> tuple[list[tuple[str, str]], HttpResponse | None]:
+        """RFC 9449 §10.1: a DPoP proof sent to the PAR endpoint binds the code to its key, as ``dpop_jkt`` would;
+        when both are sent they must name the same key."""
+        try:
+            value = dpop.proof_header(request)
+            if value is None:
+                return pairs, None
+            proof = dpop.verify_proof(
+                value,
+                method="POST",
+                url=endpoint(issuer_for(request), "par"),
+                require_nonce=authflows_settings.DPOP_NONCE,
+            )
+        except dpop.ProofError as exc:
+            return pairs, dpop_refusal(exc)
+        sent = [v for k, v in pairs if k == "dpop_jkt"]
+        if sent and sent != [proof.jkt]:
+            return pairs, json_error(dpop.INVALID_PROOF, "dpop_jkt does not match the key of the DPoP proof.")
+        return pairs if sent else [*pairs, ("dpop_jkt", proof.jkt)], None
 
     @staticmethod
     def validate(request: HttpRequest, pairs: list[tuple[str, str]]) -> HttpResponse | None:

@@ -103,7 +103,8 @@ class TokenView(ClientEndpoint):
         if not (status == 401 and ctx.failure_logged):  # client_authentication_failed says it, with the reason
             log_token_response(request, params, response.status_code, response.content)
         if status == 200 and params.get("grant_type") == "refresh_token":
-            refresh.remember_successor(params.get("refresh_token", ""), body)
+            client = ctx.client_auth.client if ctx.client_auth is not None else None
+            refresh.remember_successor(params.get("refresh_token", ""), body, client)
         return response
 
     @staticmethod

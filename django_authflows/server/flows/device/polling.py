@@ -33,7 +33,7 @@ def poll(request: HttpRequest, params: dict[str, str]) -> HttpResponse:
     client = auth.client
     if not client.has_grant(presets.DEVICE_CODE):
         return json_error("unauthorized_client", "This application does not have the device code grant.")
-    if client.require_dpop and ctx.dpop_jkt is None:
+    if client.dpop_required and ctx.dpop_jkt is None:
         return json_error(dpop.INVALID_PROOF, dpop.REQUIRED)
     device_code = params.get("device_code")
     if not device_code:
