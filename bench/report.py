@@ -150,7 +150,7 @@ def class_targets(results: dict[str, Any], cls_name: str, cls: dict[str, Any]) -
         if not ok:
             parts = []
             if ratio < bound:
-                parts.append(f"{(1 - ratio / bound) * 100:.0f} % short of {bound:g}x ({ratio:.2f}x); CPU per request "
+                parts.append(f"{(1 - ratio / bound) * 100:.1f} % short of {bound:g}x ({ratio:.3f}x); CPU per request "
                              f"{cpu_a:.2f} ms ({a_side} {a_row}) vs {cpu_b:.2f} ms ({b_side} {b_row}), "
                              f"{(cpu_a - cpu_b) * 1000:+.0f} us")
             parts += count_gaps
@@ -367,7 +367,10 @@ def write_markdown(results: dict[str, Any]) -> str:
         "",
         "## Method",
         "",
-        f"- **Servers**: gunicorn on 127.0.0.1, {cfg['workers']} workers, first `sync`, then `gthread` with "
+        f"- **Servers**: gunicorn on 127.0.0.1, {cfg['workers']} workers, worker classes "
+        + ", then ".join(f"`{c}`" for c in cfg.get("classes", ["sync", "gthread"]))
+        + " in each database class (" + ", then ".join(cfg.get("dbs", ["sqlite"])) + "; `--classes sync,gthread` "
+        "in BENCH_ARGS adds the threaded workers); `gthread` runs with "
         f"{cfg['threads']} threads per worker and `--worker-connections "
         f"{cfg['connections']['gthread'] // cfg['workers']}` (a gthread worker keeps every keep-alive connection "
         "it accepts, and stock gunicorn sometimes lets one worker take all of wrk's connections while the other "

@@ -61,7 +61,8 @@ GTHREAD_SKIP = {"dot:cc_post", "dot:cc_wrong", "dot:code", "dot:refresh", "ours:
                 "ours:dpop_refused", "ours:pkjwt"}
 #: The production class skips stock DOT's PBKDF2-bound rows other than client credentials basic: a PBKDF2
 #: hash costs the same on either database and these rows measure little else (the SQLite class has them).
-PRODUCTION_SKIP = {"dot:cc_post", "dot:cc_wrong", "dot:code", "dot:refresh"}
+#: Nor does it measure DOT's static documents again (jwks, discovery: no database, no cache on either side).
+PRODUCTION_SKIP = {"dot:cc_post", "dot:cc_wrong", "dot:code", "dot:refresh", "dot:jwks", "dot:discovery"}
 DB_TITLES = {"sqlite": "SQLite, per-process cache", "production": "PostgreSQL + Redis"}
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 REDIS = ("127.0.0.1", 6379)
@@ -936,13 +937,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 s per measurement and smaller in-process loops")
     parser.add_argument("--duration", type=int, help="seconds per measurement (default 2, --quick 1)")
     parser.add_argument("--reps", type=int, default=3, help="repetitions per measurement (median kept)")
-    parser.add_argument("--classes", default="sync,gthread", help="gunicorn worker classes, in order")
+    parser.add_argument("--classes", default="sync",
+                        help="gunicorn worker classes, in order (default sync; sync,gthread adds the threaded "
+                             "workers to each database class, about 3 more minutes per class)")
     parser.add_argument("--dbs", default="sqlite,production",
                         help="database classes, in order: sqlite (embedded default), production (PostgreSQL + Redis)")
     parser.add_argument("--only", help="comma-separated rows (public,drf_public,private,drf_private,cc_basic,"
                                        "cc_post,cc_wrong,code,refresh,jwks,discovery,userinfo,dpop,pkjwt,dpop_refused)")
     parser.add_argument("--skip-inproc", action="store_true", help="skip SQL counts, signing and profiles")
     parser.add_argument("--keep", action="store_true", help="keep the run's databases and server logs")
+    # `kill PID` (or a CI timeout) ends the run through main()'s finally: servers stopped, databases dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     Bench(parser.parse_args()).main()
 
 
