@@ -108,6 +108,9 @@ CLASS_TARGETS = [
      ("ours", "cc_basic"), 0.8, ()),
 ]
 REFUSED_DPOP_BUDGET_MS = 1.0
+#: Rows whose target asks for no SQL only: a DPoP proof's jti is spent in the shared cache (RFC 9449 §11.1,
+#: one Redis command), so that a proof replayed to another process is refused too.
+SQL_ONLY = {"dpop"}
 
 
 def class_targets(results: dict[str, Any], cls_name: str, cls: dict[str, Any]) -> list[dict[str, Any]]:
@@ -138,11 +141,13 @@ def class_targets(results: dict[str, Any], cls_name: str, cls: dict[str, Any]) -
             if sql:
                 zero_ok = False
                 count_gaps.append(f"{sql} SQL per request ({'; '.join(q['statements'])})")
-            if production and red:
+            if production and red and row not in SQL_ONLY:
                 zero_ok = False
                 count_gaps.append(f"{red} Redis commands per request ({'; '.join(r['statements'])})")
-            if q is None or (production and r is None):
+            if q is None or (production and r is None and row not in SQL_ONLY):
                 count_notes[-1] += " (not counted)"
+                zero_ok = False
+                count_gaps.append(f"{row}: the counts were not made in this run (--skip-inproc?)")
         if count_notes:
             measured += "; " + "; ".join(count_notes)
         ok = ratio >= bound and zero_ok
@@ -458,7 +463,7 @@ def write_markdown(results: dict[str, Any]) -> str:
                 m = _median(cls, side, key)
                 if not m:
                     continue
-                expected = {"cc_wrong": {"401"}}.get(key, {"200"})
+                expected = {"cc_wrong": {"401"}, "dpop_refused": {"401"}}.get(key, {"200"})
                 odd = {s: c for s, c in m["statuses"].items() if s not in expected}
                 errs = {k: c for k, c in m["socket_errors"].items() if c}
                 if odd or errs:

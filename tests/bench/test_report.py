@@ -70,6 +70,9 @@ def test_targets_per_class_say_met_missed_and_by_how_much() -> None:
     assert "12.3 % short of 0.95x" in prod[plain]["gap"] and "0.60 ms" in prod[plain]["gap"]
     # the ratio holds in production, but one Redis command per request misses the target
     assert not prod[drf]["pass"] and "1 Redis commands per request (GET authflows:revoked:abc)" in prod[drf]["gap"]
+    # the DPoP row asks for no SQL only: its proof's jti is spent in Redis, and the count is shown
+    dpop = prod["DPoP-protected API >= 0.8x bearer-protected, 0 SQL"]
+    assert dpop["pass"] and "0 SQL, 1 Redis" in dpop["measured"]
     cc = "client credentials (basic) >= 1.5x DOT unhashed (ours hashed)"
     assert sqlite[cc]["pass"] and abs(sqlite[cc]["ratio"] - 600 / 350) < 1e-9
     assert sqlite["code exchange >= 2x DOT unhashed"]["pass"]
