@@ -89,11 +89,15 @@ class RedisMonitor:
 
     A MONITOR connection reads the server's feed; an ECHO with a unique marker, sent on that database by
     another connection before and after the counted request, delimits it (the feed is in the order the
-    server ran the commands), so every command the request made is counted once it is answered."""
+    server ran the commands), so every command the request made is counted once it is answered. With a
+    key prefix (the run's ``KEY_PREFIX``) only commands that name one of its keys count: another user of
+    the same database number cannot add to the count (a command naming no key at all would be missed,
+    and django_authflows sends none per request)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = "") -> None:
         import socket
 
+        self.prefix = prefix.encode()  # only commands naming one of our keys: others may share the database
         parts = urlsplit(url)
         self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 6379
         self.db = int((parts.path or "/0").lstrip("/") or 0)
@@ -122,7 +126,7 @@ class RedisMonitor:
             line = self._line()
             if marker.encode() in line:
                 return seen
-            if tag in line:
+            if tag in line and self.prefix in line:
                 seen.append(line)
 
     def count(self, fn: Callable[[], Any]) -> tuple[int, list[str]]:
@@ -585,7 +589,7 @@ def main() -> None:
         for name, w in work.items():
             result["queries"][name] = count_queries(client, w, n)
         if os.environ.get("REDIS_URL"):
-            monitor = RedisMonitor(os.environ["REDIS_URL"])
+            monitor = RedisMonitor(os.environ["REDIS_URL"], os.environ.get("BENCH_REDIS_PREFIX", ""))
             try:
                 result["redis"] = {name: count_redis(monitor, client, w, n) for name, w in work.items()}
             finally:

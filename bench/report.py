@@ -55,7 +55,8 @@ def _ratio(a: float | None, b: float | None) -> str:
 
 
 def _target_reps(cfg: dict[str, Any]) -> str:
-    groups = {"public": "the four GET /api rows", "cc_basic": "client credentials basic"}
+    groups = {"public": "the GET rows: public, protected, DPoP, jwks, discovery",
+              "cc_basic": "client credentials basic and private_key_jwt"}
     extra = [f"{n} for {groups.get(g, g)}" for g, n in (cfg.get("target_reps") or {}).items() if n > cfg["reps"]]
     return ", ".join(extra) if extra else "the same for every row"
 
@@ -394,7 +395,8 @@ def write_markdown(results: dict[str, Any]) -> str:
         f"{cfg['connections']['gthread']} against gthread, {cfg['duration_s']} s per measurement, "
         f"{cfg['reps']} repetitions ({_target_reps(cfg)}), the median kept (req/s, p50 and p99 separately); "
         "ours and the baseline "
-        "alternate within each repetition (and the four GET /api rows with each other). The gthread class skips "
+        "alternate within each repetition (and so do the rows of each target ratio: the GET rows with each other, client "
+        "credentials basic with private_key_jwt, the wrong secret with the refused DPoP proof). The gthread class skips "
         "the rows that only repeat a code path (stock DOT's PBKDF2-bound requests except client credentials basic, "
         "the wrong secret, the plain-Django private view, jwks, discovery, the private_key_jwt and refused-proof "
         "rows), to keep `make bench` under 15 minutes. "
