@@ -485,6 +485,14 @@ class Bench:
         self._write_rsa_key(self.tmp / "dot-rsa.pem")
         log(f"databases and logs in {self.tmp}")
         if "production" in self.dbs:
+            try:
+                pg_admin("SELECT 1")
+                redis_call(0, "PING")
+            except Exception as exc:  # noqa: BLE001 - any failure to reach them means the same thing here
+                raise SystemExit(f"The production class needs PostgreSQL on {PG['host']}:{PG['port']} (user "
+                                 f"{PG['user']}, trust auth) and Redis on {REDIS[0]}:{REDIS[1]}: {exc}\n"
+                                 "Start them, or run the SQLite class alone: make bench BENCH_ARGS='--dbs sqlite'") \
+                    from None
             self.redis_db = pick_redis_db()
             redis_clean(self.redis_db, self.redis_prefix)
             log(f"production class: PostgreSQL on {PG['host']}:{PG['port']}, Redis db {self.redis_db} "
