@@ -660,6 +660,8 @@ def main() -> None:
                     f"POST /oauth/token, authorization_code + PKCE, client_secret_basic, scope '{USER_SCOPE}'"),
             profile(client, work["drf_private"], profiles_n["bearer"], "bearer_drf_private",
                     "GET /api/drf/private with a valid JWT access token (DRF BearerAuthentication + HasScope)"),
+            profile(client, work["dpop"], profiles_n["bearer"] // 2, "dpop_drf_private",
+                    "GET /api/drf/private with a DPoP-bound JWT and a fresh ES256 proof per request (DRF)"),
             profile(client, work["cc_wrong"], profiles_n["wrong"], "token_failed_auth",
                     "POST /oauth/token, client_credentials, client_secret_post with a wrong secret (401)"),
         ]
