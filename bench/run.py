@@ -53,7 +53,7 @@ THREADS = 4  # gthread: threads per worker
 #: wrk connections: two requests in flight per worker. More only lengthens the queue for the CPU-bound
 #: workloads, and a 0.25 s PBKDF2 request times 8 connections would leave a 3 s window nearly empty.
 CONNECTIONS = {"sync": 4, "gthread": 4}
-#: Measured on sync workers only, to keep `make bench` under 10 minutes: stock DOT's hashed-secret token
+#: Measured on sync workers only, to keep `make bench` under 15 minutes: stock DOT's hashed-secret token
 #: requests (one PBKDF2 each, bound by the CPU whatever the worker class; its client-credentials basic is still
 #: measured on gthread, for the ratio), and the rows that repeat another one's code path.
 GTHREAD_SKIP = {"dot:cc_post", "dot:cc_wrong", "dot:code", "dot:refresh", "ours:private", "ours:cc_wrong",
@@ -444,7 +444,7 @@ def redis_clean(db: int, prefix: str) -> int:
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        # 2 s windows: a whole run stays under 10 minutes even on a host running at half speed, and the
+        # 2 s windows: a whole run (both database classes) stays under 15 minutes even on a host running at half speed, and the
         # ratios come from alternating ours and the baseline within each repetition, not from long windows.
         self.duration = args.duration or (1 if args.quick else 2)
         self.reps = args.reps
