@@ -361,7 +361,11 @@ def write_markdown(results: dict[str, Any]) -> str:
         "Do not edit by hand: run it again.",
         "",
         f"**Elapsed: {_elapsed(results)}** for the whole run (classes: "
-        + ", ".join(_title(n, c) for n, c in results["classes"].items()) + "; budget 15 min).",
+        + ", ".join(_title(n, c) for n, c in results["classes"].items()) + "; budget 15 min"
+        + (f", the harness aiming at {cfg['budget_s'] / 60:.0f} min" if cfg.get("budget_s") else "") + ")."
+        + ("" if not results.get("budget_cuts") else " Running late, it cut these groups short: " + "; ".join(
+            f"{c['class']} {', '.join(c['group'])} at {c['reps']} of {c['planned']} repetitions"
+            for c in results["budget_cuts"]) + "."),
         "",
         *(_code_note(results)),
         "## Machine and versions",
