@@ -76,7 +76,7 @@ TARGET_GROUP_REPS = {"public": 4, "cc_basic": 4}
 CHAIN_POOL = 40  # refresh tokens a chained refresh run starts with (each answer feeds the next request)
 #: Seconds of the run's budget kept for each database class's setup and in-process part (SQL and Redis counts,
 #: signing, profiles): the measurements of the classes share the rest.
-INPROC_RESERVE_S = 75
+INPROC_RESERVE_S = {"sqlite": 75, "production": 30}
 #: Other processes on the machine (other test runs...) busier than this during a measurement: measure again,
 #: within the run's retry budget, and keep the quietest attempt.
 BACKGROUND_LIMIT = 0.3
@@ -817,7 +817,7 @@ class Bench:
         # The time budget: each class may use its share of what the in-process part leaves; a class running
         # late measures its remaining groups once or twice instead of skipping rows (noted in the report).
         self.class_index += 1
-        share = (self.args.budget - INPROC_RESERVE_S * len(self.dbs)) / self.n_classes
+        share = (self.args.budget - sum(INPROC_RESERVE_S[db] for db in self.dbs)) / self.n_classes
         deadline = self.t0 + share * self.class_index
         for group in GROUPS:
             group_rows = [w for row in group for w in rows.get(row, [])]
@@ -829,7 +829,8 @@ class Bench:
                     self.results["budget_cuts"].append({"class": f"{self.db}-{worker_class}",
                                                         "group": sorted({w.row for w in group_rows}),
                                                         "reps": rep, "planned": planned})
-                    log(f"  behind the time budget: {', '.join(group)} kept at {rep} of {planned} repetitions")
+                    log(f"  behind the time budget: {', '.join(sorted({w.row for w in group_rows}))} kept at {rep} of "
+                        f"{planned} repetitions")
                     break
                 for w in group_rows:
                     data = self.measure(w, worker_class, rep, ours_http)
