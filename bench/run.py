@@ -971,7 +971,7 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=3, help="repetitions per measurement (median kept)")
     parser.add_argument("--classes", default="sync",
                         help="gunicorn worker classes, in order (default sync; sync,gthread adds the threaded "
-                             "workers to each database class, about 3 more minutes per class)")
+                             "workers to each database class, about 3 more minutes per class: raise --budget)")
     parser.add_argument("--dbs", default="sqlite,production",
                         help="database classes, in order: sqlite (embedded default), production (PostgreSQL + Redis)")
     parser.add_argument("--only", help="comma-separated rows (public,drf_public,private,drf_private,cc_basic,"
