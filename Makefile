@@ -96,6 +96,9 @@ MATRIX_ARGS ?= -s matrix
 matrix: install-test
 	$(BIN)/nox --no-color -f noxfile.py $(MATRIX_ARGS) -- $(PYTEST_ARGS)
 
+# Both database classes (SQLite; PostgreSQL + Redis on 127.0.0.1:5432 / :6379), sync workers, under 15 minutes.
+# BENCH_ARGS: --dbs sqlite, --classes sync,gthread --budget 1300, --only ROWS, --duration S, --reps N, --quick
+# (python -m bench.run -h).
 bench: $(BIN)/python wrk
 	$(BIN)/pip install -q -e '.[test,bench]'
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

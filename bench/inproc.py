@@ -6,7 +6,11 @@ Through ``django.test.Client`` on a throwaway SQLite database made for this proc
 - ours only: the signing cost against raw ``cryptography`` (RS256, ES256, EdDSA) and pyinstrument
   profiles of the token endpoint and the bearer path (bench/profiles/*.txt).
 
-The environment (settings module, SQLITE_PATH, secrets) comes from bench.run."""
+With ``REDIS_URL`` (the production class) also the Redis commands of every workload, counted by the
+Redis server itself (MONITOR, between two markers around each request); with
+``BENCH_INPROC_COUNTS_ONLY=1`` only the counts (SQL and Redis) are made.
+
+The environment (settings module, database, cache, secrets) comes from bench.run."""
 from __future__ import annotations
 
 import base64
@@ -32,6 +36,8 @@ CHALLENGE = base64.urlsafe_b64encode(hashlib.sha256(VERIFIER.encode()).digest())
 #: Scopes of the user flows: what a regular web app asks Auth0 for when it calls an API and stays signed in.
 USER_SCOPE = "openid profile email offline_access read:messages"
 QUICK = os.environ.get("BENCH_QUICK") == "1"
+COUNTS_ONLY = os.environ.get("BENCH_INPROC_COUNTS_ONLY") == "1"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 def basic(client_id: str, secret: str) -> str:
@@ -76,6 +82,88 @@ def count_queries(client: Any, w: Workload, n: int, warm: int = 1) -> dict[str, 
         statements = [q["sql"] for q in queries.captured_queries]
     return {"queries": int(statistics.median(counts)), "min": min(counts), "max": max(counts),
             "statements": [_short_sql(s) for s in statements]}
+
+
+class RedisMonitor:
+    """Counts the commands the Redis server receives on one database number, between two markers.
+
+    A MONITOR connection reads the server's feed; an ECHO with a unique marker, sent on that database by
+    another connection before and after the counted request, delimits it (the feed is in the order the
+    server ran the commands), so every command the request made is counted once it is answered. With a
+    key prefix (the run's ``KEY_PREFIX``) only commands that name one of its keys count: another user of
+    the same database number cannot add to the count (a command naming no key at all would be missed,
+    and django_authflows sends none per request)."""
+
+    def __init__(self, url: str, prefix: str = "") -> None:
+        import socket
+
+        self.prefix = prefix.encode()  # only commands naming one of our keys: others may share the database
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 6379
+        self.db = int((parts.path or "/0").lstrip("/") or 0)
+        self.sock = socket.create_connection((self.host, self.port), timeout=10)
+        self.sock.sendall(b"MONITOR\r\n")
+        self.buffer = b""
+        assert self._line() == b"+OK", "MONITOR refused"
+        import redis
+
+        self.marker_client = redis.Redis(host=self.host, port=self.port, db=self.db)
+
+    def _line(self) -> bytes:
+        while b"\r\n" not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise RuntimeError("MONITOR connection closed")
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\r\n", 1)
+        return line
+
+    def _until(self, marker: str) -> list[bytes]:
+        """The feed's lines for our database before ``marker``."""
+        seen = []
+        tag = f"[{self.db} ".encode()
+        while True:
+            line = self._line()
+            if marker.encode() in line:
+                return seen
+            if tag in line and self.prefix in line:
+                seen.append(line)
+
+    def count(self, fn: Callable[[], Any]) -> tuple[int, list[str]]:
+        import secrets
+
+        start, end = "bench-start-" + secrets.token_hex(6), "bench-end-" + secrets.token_hex(6)
+        self.marker_client.echo(start)
+        self._until(start)
+        fn()
+        self.marker_client.echo(end)
+        lines = self._until(end)
+        commands = []
+        sent = [line for line in lines if f"[{self.db} lua]".encode() not in line]  # not the scripts' own calls
+        for line in lines:
+            match = re.search(rb'\] "([A-Za-z]+)"(?: "([^"]*)")?', line)
+            if match:
+                key = (match.group(2) or b"").decode(errors="replace")
+                key = re.sub(r"^[^:]+:\d+:", "", key)[:60]  # without the run's KEY_PREFIX and version
+                inside = f"[{self.db} lua]".encode() in line
+                commands.append(("  (in the script) " if inside else "") + f"{match.group(1).decode().upper()} {key}".strip())
+        return len(sent), commands
+
+    def close(self) -> None:
+        self.sock.close()
+        self.marker_client.close()
+
+
+def count_redis(monitor: RedisMonitor, client: Any, w: Workload, n: int, warm: int = 1) -> dict[str, Any]:
+    for _ in range(warm):
+        send(client, w)
+    counts, commands = [], []
+    for _ in range(n):
+        req = w.make()
+        count, commands = monitor.count(lambda req=req: send(client, w, req))
+        counts.append(count)
+    return {"commands": int(statistics.median(counts)), "min": min(counts), "max": max(counts),
+            "statements": commands}
 
 
 def _short_sql(sql: str) -> str:
@@ -175,6 +263,16 @@ class Ours:
                      "--callbacks", CALLBACK, "--json", stdout=out)
         web = json.loads(out.getvalue())
         self.web_id, self.web_secret = web["client_id"], web["client_secret"]
+        from bench.jose import Key
+
+        self.dpop_key, self.pk_key = Key(), Key()
+        jwk_file = Path(os.environ["SQLITE_PATH"]).parent / f"inproc-pkjwt-{os.getpid()}.json"
+        jwk_file.write_text(json.dumps({"keys": [{**self.pk_key.public_jwk, "kid": "bench", "alg": "ES256"}]}))
+        out = io.StringIO()
+        call_command("authflows", "apps", "create", "--name", "Bench private_key_jwt", "--type", "m2m",
+                     "--auth-method", "private_key_jwt", "--jwk-file", str(jwk_file), "--api", AUDIENCE, "--json",
+                     stdout=out)
+        self.pk_id = json.loads(out.getvalue())["client_id"]
         self.browser = Client()
         self.browser.get("/login")
         login = self.browser.post("/login", {"username": "demo", "password": "demo-password-123"})
@@ -183,6 +281,13 @@ class Ours:
         first = self.exchange(self.code())
         self.access_token = first["access_token"]
         self.refresh_token = first["refresh_token"]
+        response = self.api.post("/oauth/token", data=urlencode({"grant_type": "client_credentials",
+                                                                  "audience": AUDIENCE}),
+                                 content_type="application/x-www-form-urlencoded",
+                                 headers={"Authorization": basic("demo-m2m", self.m2m_secret),
+                                          "DPoP": self.dpop_key.proof("POST", "http://testserver/oauth/token")})
+        assert response.status_code == 200 and response.json()["token_type"] == "DPoP", response.content[:300]
+        self.dpop_token = response.json()["access_token"]
 
     def authorize_url(self, scope: str = USER_SCOPE) -> str:
         return "/authorize?" + urlencode({
@@ -225,6 +330,9 @@ class Ours:
         def keep_refresh(response: Any) -> None:
             self.refresh_token = response.json()["refresh_token"]
 
+        wrong_htu = {"Authorization": "DPoP " + self.dpop_token,
+                     "DPoP": self.dpop_key.proof("GET", "http://testserver/api/private", self.dpop_token)}
+
         return {
             "public": Workload("public", lambda: ("GET", "/api/public", None, {}), 200),
             "drf_public": Workload("drf_public", lambda: ("GET", "/api/drf/public", None, {}), 200),
@@ -246,7 +354,15 @@ class Ours:
                 "grant_type": "refresh_token", "refresh_token": self.refresh_token}, {"Authorization": web}), 200,
                 after=keep_refresh),
             "jwks": Workload("jwks", lambda: ("GET", "/.well-known/jwks.json", None, {}), 200),
+            "discovery": Workload("discovery", lambda: ("GET", "/.well-known/openid-configuration", None, {}), 200),
             "userinfo": Workload("userinfo", lambda: ("GET", "/userinfo", None, bearer), 200),
+            "dpop": Workload("dpop", lambda: ("GET", "/api/drf/private", None, {
+                "Authorization": "DPoP " + self.dpop_token,
+                "DPoP": self.dpop_key.proof("GET", "http://testserver/api/drf/private", self.dpop_token)}), 200),
+            "dpop_refused": Workload("dpop_refused", lambda: ("GET", "/api/drf/private", None, wrong_htu), 401),
+            "pkjwt": Workload("pkjwt", lambda: ("POST", "/oauth/token", {
+                **cc, "client_assertion_type": ASSERTION_TYPE,
+                "client_assertion": self.pk_key.assertion(self.pk_id, "http://testserver/")}, {}), 200),
         }
 
 
@@ -295,6 +411,7 @@ class Baseline:
             "public": Workload("public", lambda: ("GET", "/api/public", None, {}), 200),
             "drf_private": Workload("drf_private", lambda: ("GET", "/api/private", None, bearer), 200),
             "jwks": Workload("jwks", lambda: ("GET", "/o/.well-known/jwks.json", None, {}), 200),
+            "discovery": Workload("discovery", lambda: ("GET", "/o/.well-known/openid-configuration", None, {}), 200),
             "userinfo": Workload("userinfo", lambda: ("GET", "/o/userinfo/", None, bearer), 200),
         }
         for suffix in ("", "-plain"):
@@ -471,6 +588,20 @@ def main() -> None:
         work = ctx.workloads()
         for name, w in work.items():
             result["queries"][name] = count_queries(client, w, n)
+        if os.environ.get("REDIS_URL"):
+            monitor = RedisMonitor(os.environ["REDIS_URL"], os.environ.get("BENCH_REDIS_PREFIX", ""))
+            try:
+                result["redis"] = {name: count_redis(monitor, client, w, n) for name, w in work.items()}
+            finally:
+                monitor.close()
+        if COUNTS_ONLY:
+            out_path.write_text(json.dumps(result, indent=1))
+            return
+        # refused DPoP proofs: CPU straight through the WSGI handler, next to the plain GET floor
+        direct = DirectWSGI()
+        dpop_ms = interleaved_cpu(direct, [work["dpop_refused"], work["public"]], 150 if QUICK else 300,
+                                  repeat=3 if QUICK else 5)
+        result["dpop_refused"] = {"refused_ms": dpop_ms["dpop_refused"], "public_get_ms": dpop_ms["public"]}
         from django.core.cache import cache
         from django.test import override_settings
 
@@ -529,6 +660,8 @@ def main() -> None:
                     f"POST /oauth/token, authorization_code + PKCE, client_secret_basic, scope '{USER_SCOPE}'"),
             profile(client, work["drf_private"], profiles_n["bearer"], "bearer_drf_private",
                     "GET /api/drf/private with a valid JWT access token (DRF BearerAuthentication + HasScope)"),
+            profile(client, work["dpop"], profiles_n["bearer"] // 2, "dpop_drf_private",
+                    "GET /api/drf/private with a DPoP-bound JWT and a fresh ES256 proof per request (DRF)"),
             profile(client, work["cc_wrong"], profiles_n["wrong"], "token_failed_auth",
                     "POST /oauth/token, client_credentials, client_secret_post with a wrong secret (401)"),
         ]

@@ -1,13 +1,17 @@
 """``python -m bench.run [--quick]``: our example project against stock django-oauth-toolkit, in one run.
 
-For each gunicorn worker class (sync, then gthread), both servers run side by side on loopback with
-2 workers, DEBUG off, each on its own SQLite database made for the run, and wrk drives one workload at
-a time (bench/lua/bench.lua, one thread, a fixed number of connections, bounded in time), ours and the
-baseline interleaved, each measurement repeated and the median kept. Then two in-process runs
-(bench/inproc.py, one per side) count SQL queries, time failed client authentication and signing, and
-profile our token endpoint and bearer path. bench/report.py writes RESULTS.md and results.png.
+Two database classes: ``sqlite`` (the embedded default: each side on its own SQLite file, ours with the
+per-process cache) and ``production`` (each side on its own PostgreSQL database made for the run on
+127.0.0.1:5432 and dropped at its end, ours with Redis as its cache under a key prefix of the run's own,
+cleaned at the start and the end). For each class and gunicorn worker class, both servers run side by
+side on loopback with 2 workers, DEBUG off, and wrk drives one workload at a time (bench/lua/bench.lua,
+one thread, a fixed number of connections, bounded in time), ours and the baseline interleaved, each
+measurement repeated and the median kept. Then in-process runs (bench/inproc.py) count SQL queries (and,
+in the production class, Redis commands), time failed client authentication and signing, and profile
+our token endpoint and bearer path. bench/report.py writes RESULTS.md and results.png.
 
-Every process started here is stopped here (servers by their pid, in ``finally``)."""
+Every process started here is stopped here (servers by their pid, in ``finally``), and every database
+and Redis key made here is removed here."""
 from __future__ import annotations
 
 import argparse
@@ -43,24 +47,36 @@ AUDIENCE = "https://api.example.test/"
 CALLBACK = "https://rp.example.test/callback"
 VERIFIER = "bench-pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG"
 USER_SCOPE = "openid profile email offline_access read:messages"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 WORKERS = 2
 THREADS = 4  # gthread: threads per worker
 #: wrk connections: two requests in flight per worker. More only lengthens the queue for the CPU-bound
 #: workloads, and a 0.25 s PBKDF2 request times 8 connections would leave a 3 s window nearly empty.
 CONNECTIONS = {"sync": 4, "gthread": 4}
-#: Measured on sync workers only, to keep `make bench` under 10 minutes: stock DOT's hashed-secret token
+#: Measured on sync workers only, to keep `make bench` under 15 minutes: stock DOT's hashed-secret token
 #: requests (one PBKDF2 each, bound by the CPU whatever the worker class; its client-credentials basic is still
 #: measured on gthread, for the ratio), and the rows that repeat another one's code path.
 GTHREAD_SKIP = {"dot:cc_post", "dot:cc_wrong", "dot:code", "dot:refresh", "ours:private", "ours:cc_wrong",
-                "dot_plain:cc_wrong", "ours:jwks", "dot:jwks"}
+                "dot_plain:cc_wrong", "ours:jwks", "dot:jwks", "ours:discovery", "dot:discovery",
+                "ours:dpop_refused", "ours:pkjwt"}
+#: The production class skips stock DOT's PBKDF2-bound rows other than client credentials basic: a PBKDF2
+#: hash costs the same on either database and these rows measure little else (the SQLite class has them).
+#: Nor does it measure DOT's static documents again (jwks, discovery: no database, no cache on either side).
+PRODUCTION_SKIP = {"dot:cc_post", "dot:cc_wrong", "dot:code", "dot:refresh", "dot:jwks", "dot:discovery"}
+DB_TITLES = {"sqlite": "SQLite, per-process cache", "production": "PostgreSQL + Redis"}
+PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
+REDIS = ("127.0.0.1", 6379)
 #: Rows measured in turn within each repetition, so that the ratios inside a group (ours against DOT, and the
 #: protected DRF view against the unprotected one) see the same machine.
-GROUPS = [["public", "drf_public", "private", "drf_private"], ["cc_basic"], ["cc_post"], ["cc_wrong"], ["code"],
-          ["refresh"], ["jwks", "userinfo"]]
+GROUPS = [["public", "drf_public", "private", "drf_private", "dpop", "jwks", "discovery"], ["cc_basic", "pkjwt"],
+          ["cc_post"], ["cc_wrong", "dpop_refused"], ["code"], ["refresh"], ["userinfo"]]
 #: The groups behind the ratio targets (protected against unprotected, ours against DOT unhashed) get more
 #: repetitions: their ratios sit close to the bound, and a busy host moves a single window by 10 %.
-TARGET_GROUP_REPS = {"public": 5, "cc_basic": 5}
+TARGET_GROUP_REPS = {"public": 4, "cc_basic": 4}
 CHAIN_POOL = 40  # refresh tokens a chained refresh run starts with (each answer feeds the next request)
+#: Seconds of the run's budget kept for each database class's setup and in-process part (SQL and Redis counts,
+#: signing, profiles): the measurements of the classes share the rest.
+INPROC_RESERVE_S = {"sqlite": 75, "production": 30}
 #: Other processes on the machine (other test runs...) busier than this during a measurement: measure again,
 #: within the run's retry budget, and keep the quietest attempt.
 BACKGROUND_LIMIT = 0.3
@@ -279,8 +295,9 @@ class Workload:
     expect: str
     headers: list[str] = field(default_factory=list)
     body: str | None = None
-    pool: str | None = None  # "code" or "refresh"
+    pool: str | None = None  # "code", "refresh", "dpop" (proofs) or "pkjwt" (client assertions)
     template: str | None = None
+    poolheader: str | None = None  # the pool's lines go into this header (DPoP proofs)
 
     def args(self, pool_file: Path | None) -> list[str]:
         out = [f"method={self.method}", f"expect={self.expect}", *[f"h={h}" for h in self.headers]]
@@ -290,6 +307,8 @@ class Workload:
             out += [f"pool={pool_file}", f"template={self.template}"]
             if self.pool == "refresh":
                 out.append("chain=refresh_token")
+            if self.poolheader:
+                out.append(f"poolheader={self.poolheader}")
         return out
 
 
@@ -376,14 +395,66 @@ class OursHttp:
             return [t["refresh_token"] for t in pool.map(self.exchange, codes)]
 
 
+# -- PostgreSQL and Redis of the production class ---------------------------------------------------
+def pg_admin(sql: str) -> None:
+    """One statement on the server's ``postgres`` database, outside a transaction (CREATE/DROP DATABASE)."""
+    import psycopg
+
+    with psycopg.connect(host=PG["host"], port=PG["port"], user=PG["user"], dbname="postgres",
+                         autocommit=True, connect_timeout=10) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def redis_call(db: int, *args: str) -> Any:
+    import redis
+
+    client = redis.Redis(host=REDIS[0], port=REDIS[1], db=db, socket_timeout=10)
+    try:
+        return client.execute_command(*args)
+    finally:
+        client.close()
+
+
+def pick_redis_db() -> int:
+    """An empty Redis database number, from 15 down (other users of this Redis mostly use 0)."""
+    for db in range(15, 0, -1):
+        if redis_call(db, "DBSIZE") == 0:
+            return db
+    return 15
+
+
+def redis_clean(db: int, prefix: str) -> int:
+    """Delete the run's keys (``prefix*``) only: the database may be someone else's too."""
+    import redis
+
+    client = redis.Redis(host=REDIS[0], port=REDIS[1], db=db, socket_timeout=10)
+    deleted = 0
+    try:
+        batch = []
+        for key in client.scan_iter(match=prefix + "*", count=1000):
+            batch.append(key)
+            if len(batch) >= 500:
+                deleted += client.delete(*batch)
+                batch = []
+        if batch:
+            deleted += client.delete(*batch)
+    finally:
+        client.close()
+    return deleted
+
+
 # -- the run ------------------------------------------------------------------------------------------
 class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        # 2 s windows: a whole run stays under 10 minutes even on a host running at half speed, and the
+        # 2 s windows: a whole run (both database classes) stays under 15 minutes even on a host running at half speed, and the
         # ratios come from alternating ours and the baseline within each repetition, not from long windows.
         self.duration = args.duration or (1 if args.quick else 2)
         self.reps = args.reps
+        self.dbs = [db for db in args.dbs.split(",") if db]
+        unknown = set(self.dbs) - set(DB_TITLES)
+        if unknown:
+            raise SystemExit(f"--dbs: unknown class {', '.join(sorted(unknown))} (sqlite, production)")
         self.tmp = Path(tempfile.mkdtemp(prefix="authflows-bench-"))
         self.ours_env: dict[str, str] = {}
         self.dot_env: dict[str, str] = {}
@@ -394,30 +465,86 @@ class Bench:
         self.retry_budget = 25.0  # seconds of re-measurement allowed in one run
         self.best_probe = float("inf")
         self.chains: dict[str, list[list[str]]] = {}
+        self.db = "sqlite"
+        self.pythonpath = ""
+        self.pg_databases: list[str] = []  # made for the run, dropped in main()'s finally
+        self.redis_db = 0
+        self.redis_prefix = f"authflows-bench-{os.getpid()}-{secrets.token_hex(4)}"
+        self.ours_token: str | None = None
+        self.dpop_token = self.dot_token = ""
+        from .jose import Key
+
+        self.dpop_key, self.pk_key = Key(), Key()  # the DPoP client's key, the private_key_jwt client's key
 
     # setup -------------------------------------------------------------------------------------------
     def setup(self) -> None:
+        """The code snapshot; the databases and servers come with each class (:meth:`setup_db`)."""
         global SRC
         SRC = self.tmp / "src"
         self.results["code"] = snapshot(SRC)
         log(f"code under test: {self.results['code']['git']}" + (" + uncommitted changes" if
             self.results["code"]["dirty"] else "") + f", copied to {SRC}")
-        pythonpath = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
-        ours_port, dot_port = free_port(), free_port()
-        self.ours_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.ours_settings",
-                         "SQLITE_PATH": str(self.tmp / "ours.sqlite3"), "EXAMPLE_PRODUCTION": "1", "DJANGO_DEBUG": "0",
-                         "DJANGO_SECRET_KEY": self.secret_key, "AUTHFLOWS_ISSUER": f"http://127.0.0.1:{ours_port}/",
-                         "EXAMPLE_API_AUDIENCE": AUDIENCE, "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-                         "PYTHONUNBUFFERED": "1", "PYTHONPATH": pythonpath,
-                         "BENCH_PROFILES_DIR": str(BENCH / "profiles")}
-        self.ours_env.pop("DATABASE_URL", None)
-        self.ours_env.pop("REDIS_URL", None)
-        self.dot_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.dot_baseline.settings",
-                        "SQLITE_PATH": str(self.tmp / "dot.sqlite3"), "DJANGO_DEBUG": "0",
-                        "DJANGO_SECRET_KEY": self.secret_key, "BENCH_DOT_RSA_KEY_FILE": str(self.tmp / "dot-rsa.pem"),
-                        "PYTHONUNBUFFERED": "1", "PYTHONPATH": pythonpath}
+        self.pythonpath = os.pathsep.join(filter(None, [str(SRC), os.environ.get("PYTHONPATH")]))
         self._write_rsa_key(self.tmp / "dot-rsa.pem")
         log(f"databases and logs in {self.tmp}")
+        if "production" in self.dbs:
+            try:
+                pg_admin("SELECT 1")
+                redis_call(0, "PING")
+            except Exception as exc:  # noqa: BLE001 - any failure to reach them means the same thing here
+                raise SystemExit(f"The production class needs PostgreSQL on {PG['host']}:{PG['port']} (user "
+                                 f"{PG['user']}, trust auth) and Redis on {REDIS[0]}:{REDIS[1]}: {exc}\n"
+                                 "Start them, or run the SQLite class alone: make bench BENCH_ARGS='--dbs sqlite'") \
+                    from None
+            self.redis_db = pick_redis_db()
+            redis_clean(self.redis_db, self.redis_prefix)
+            log(f"production class: PostgreSQL on {PG['host']}:{PG['port']}, Redis db {self.redis_db} "
+                f"(keys under {self.redis_prefix}:)")
+
+    def create_pg(self, side: str) -> str:
+        name = f"authflows_bench_{os.getpid()}_{secrets.token_hex(3)}_{side}"
+        pg_admin(f'CREATE DATABASE "{name}"')
+        self.pg_databases.append(name)
+        return name
+
+    def drop_pg(self) -> None:
+        while self.pg_databases:
+            name = self.pg_databases.pop()
+            try:
+                pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            except Exception as exc:  # noqa: BLE001 - report and go on dropping the others
+                log(f"could not drop database {name}: {exc}")
+
+    def db_env(self, side: str, db: str) -> dict[str, str]:
+        """The database (and cache) part of one side's environment in class ``db``."""
+        if db == "sqlite":
+            return {"SQLITE_PATH": str(self.tmp / f"{side}.sqlite3")}
+        env = {"DATABASE_URL": f"postgres://{PG['user']}@{PG['host']}:{PG['port']}/{self.create_pg(side)}",
+               "SQLITE_PATH": str(self.tmp / f"{side}-unused.sqlite3")}
+        if side.startswith("ours"):
+            env["REDIS_URL"] = f"redis://{REDIS[0]}:{REDIS[1]}/{self.redis_db}"
+            env["BENCH_REDIS_PREFIX"] = self.redis_prefix + ("" if side == "ours" else "-" + side)
+        return env
+
+    def setup_db(self, db: str) -> None:
+        """Both sides' databases for class ``db`` (migrate + seed) and their servers (not started)."""
+        self.db = db
+        ours_port, dot_port = free_port(), free_port()
+        self.ours_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.ours_settings", "EXAMPLE_PRODUCTION": "1",
+                         "DJANGO_DEBUG": "0", "DJANGO_SECRET_KEY": self.secret_key,
+                         "AUTHFLOWS_ISSUER": f"http://127.0.0.1:{ours_port}/", "EXAMPLE_API_AUDIENCE": AUDIENCE,
+                         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1",
+                         "PYTHONPATH": self.pythonpath, "BENCH_PROFILES_DIR": str(BENCH / "profiles")}
+        self.dot_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.dot_baseline.settings", "DJANGO_DEBUG": "0",
+                        "DJANGO_SECRET_KEY": self.secret_key, "BENCH_DOT_RSA_KEY_FILE": str(self.tmp / "dot-rsa.pem"),
+                        "PYTHONUNBUFFERED": "1", "PYTHONPATH": self.pythonpath}
+        for env in (self.ours_env, self.dot_env):
+            for name in ("DATABASE_URL", "REDIS_URL", "BENCH_REDIS_PREFIX"):
+                env.pop(name, None)
+        self.ours_env.update(self.db_env("ours", db))
+        self.dot_env.update(self.db_env("dot", db))
+        self.issuer = f"http://127.0.0.1:{ours_port}/"
+        started = time.time()
         manage = [PY, "manage.py"]
         run([*manage, "migrate", "--noinput", "-v0"], self.ours_env)
         run([*manage, "seed_demo", "--base-url", f"http://127.0.0.1:{ours_port}"], self.ours_env)
@@ -427,11 +554,21 @@ class Bench:
         web = json.loads(run([*manage, "authflows", "apps", "create", "--name", "Bench Web", "--type", "regular",
                               "--callbacks", CALLBACK, "--json"], self.ours_env))
         self.web_id, self.web_secret = web["client_id"], web["client_secret"]
+        jwk_file = self.tmp / "pkjwt-public.json"
+        jwk_file.write_text(json.dumps({"keys": [{**self.pk_key.public_jwk, "kid": "bench", "alg": "ES256",
+                                                  "use": "sig"}]}))
+        pk = json.loads(run([*manage, "authflows", "apps", "create", "--name", "Bench private_key_jwt", "--type",
+                             "m2m", "--auth-method", "private_key_jwt", "--jwk-file", str(jwk_file), "--api",
+                             AUDIENCE, "--json"], self.ours_env))
+        self.pk_id = pk["client_id"]
         run([PY, "-m", "django", "migrate", "--noinput", "-v0"], self.dot_env)
         self.dot = json.loads(run([PY, "-m", "bench.dot_baseline.seed", "seed"], self.dot_env))
-        self.ours = Server("ours", "example_project.wsgi", self.ours_env, ours_port, "/api/public", self.tmp)
-        self.base = Server("dot", "bench.dot_baseline.wsgi", self.dot_env, dot_port, "/api/public", self.tmp)
+        log(f"{db}: both databases migrated and seeded in {time.time() - started:.0f}s")
+        self.ours = Server(f"ours-{db}", "example_project.wsgi", self.ours_env, ours_port, "/api/public", self.tmp)
+        self.base = Server(f"dot-{db}", "bench.dot_baseline.wsgi", self.dot_env, dot_port, "/api/public", self.tmp)
         self.servers = [self.ours, self.base]
+        self.ours_token = None
+        self.estimates = {}
 
     @staticmethod
     def _write_rsa_key(path: Path) -> None:
@@ -478,6 +615,19 @@ class Bench:
                                  template=refresh_tpl)],
             "jwks": [Workload("jwks", "ours", "GET", "/.well-known/jwks.json", "200"),
                      Workload("jwks", "dot", "GET", "/o/.well-known/jwks.json", "200")],
+            "discovery": [Workload("discovery", "ours", "GET", "/.well-known/openid-configuration", "200"),
+                          Workload("discovery", "dot", "GET", "/o/.well-known/openid-configuration", "200")],
+            # a DPoP-bound token with a fresh proof per request (a pool made just before the measurement)
+            "dpop": [Workload("dpop", "ours", "GET", "/api/drf/private", "200",
+                              headers=[f"Authorization: DPoP {self.dpop_token}"], pool="dpop", template="@@",
+                              poolheader="DPoP")],
+            "pkjwt": [Workload("pkjwt", "ours", "POST", "/oauth/token", "200", pool="pkjwt",
+                               template=cc + "&" + form(client_assertion_type=ASSERTION_TYPE) + "&client_assertion=@@")],
+            # one proof sent again and again: its htu names another endpoint, refused after the signature check
+            "dpop_refused": [Workload("dpop_refused", "ours", "GET", "/api/drf/private", "401",
+                                      headers=[f"Authorization: DPoP {self.dpop_token}",
+                                               "DPoP: " + self.dpop_key.proof("GET", self.ours.url + "/api/private",
+                                                                              self.dpop_token)])],
             "userinfo": [Workload("userinfo", "ours", "GET", "/userinfo", "200",
                                   headers=[f"Authorization: Bearer {ours_token}"]),
                          Workload("userinfo", "dot", "GET", "/o/userinfo/", "200",
@@ -519,7 +669,8 @@ class Bench:
     def pool_size(self, w: Workload, attempt: int) -> int:
         key = f"{w.side}:{w.row}"
         seen = self.estimates.get(key)
-        guess = statistics.median(seen) if seen else max(self.estimates.get(f"{w.side}:cc_basic", [300])) * 0.8
+        like = {"dpop": ("drf_private", 2500), "pkjwt": ("cc_basic", 700)}.get(w.pool or "", ("cc_basic", 300))
+        guess = statistics.median(seen) if seen else max(self.estimates.get(f"{w.side}:{like[0]}", [like[1]])) * 0.8
         n = guess * self.duration * 1.3 * (2 ** attempt) + 30
         if w.side != "ours":  # rows written straight into DOT's table cost nothing: be generous
             n = max(n * 2, 150 * self.duration * (2 ** attempt))
@@ -551,6 +702,10 @@ class Bench:
                 log(f"  {pool_n} codes for ours in {time.time() - started:.1f}s")
             elif w.pool == "code":
                 lines = self.dot_pool("code", "bench-web" + ("-plain" if w.side == "dot_plain" else ""), pool_n)
+            elif w.pool == "dpop":  # each proof's jti is used once; iat is now, well within the 60 s window
+                lines = [self.dpop_key.proof(w.method, server.url + w.path, self.dpop_token) for _ in range(pool_n)]
+            elif w.pool == "pkjwt":
+                lines = [self.pk_key.assertion(self.pk_id, self.issuer) for _ in range(pool_n)]
             else:
                 lines = self.chain(w.side, ours_http)
             pool_file = self.tmp / f"pool-{w.side}-{w.row}.txt"
@@ -592,7 +747,8 @@ class Bench:
         dry = quiet_retries = 0
         while True:
             started = time.monotonic()
-            data = self.attempt(w, worker_class, ours_http, self.pool_size(w, dry) if w.pool == "code" else 0)
+            data = self.attempt(w, worker_class, ours_http,
+                                self.pool_size(w, dry) if w.pool in ("code", "dpop", "pkjwt") else 0)
             data["attempts"] = dry + quiet_retries + 1
             if data["server_errors"]:
                 self.results["server_errors"].append({"workload": key, "class": worker_class, "rep": rep,
@@ -626,13 +782,19 @@ class Bench:
         return data
 
     def run_class(self, worker_class: str) -> None:
-        log(f"=== {worker_class} workers ({WORKERS} workers" +
+        log(f"=== {DB_TITLES[self.db]}, {worker_class} workers ({WORKERS} workers" +
             (f" x {THREADS} threads" if worker_class == "gthread" else "") + ") ===")
         for server in self.servers:
             server.start(worker_class)
         ours_http = OursHttp(self.ours.url, self.web_id, self.web_secret)
-        if not hasattr(self, "ours_token"):
+        if self.ours_token is None:
             self.ours_token = ours_http.exchange(ours_http.codes(1)[0])["access_token"]
+            token_url = self.ours.url + "/oauth/token"
+            response = requests.post(token_url, data={"grant_type": "client_credentials", "audience": AUDIENCE},
+                                     auth=("demo-m2m", self.m2m_secret), timeout=10,
+                                     headers={"DPoP": self.dpop_key.proof("POST", token_url)})
+            assert response.status_code == 200 and response.json()["token_type"] == "DPoP", response.text[:300]
+            self.dpop_token = response.json()["access_token"]
             code = self.dot_pool("code", "bench-web-plain", 1)[0]
             apps = self.dot["applications"]
             response = requests.post(self.base.url + "/o/token/", data={
@@ -641,18 +803,36 @@ class Bench:
             assert response.status_code == 200, response.text[:300]
             self.dot_token = response.json()["access_token"]
         rows = self.workloads(self.ours_token, self.dot_token)
-        if worker_class == "gthread":
-            rows = {row: [w for w in ws if f"{w.side}:{w.row}" not in GTHREAD_SKIP] for row, ws in rows.items()}
+        skip = (GTHREAD_SKIP if worker_class == "gthread" else set()) | \
+            (PRODUCTION_SKIP if self.db == "production" else set())
+        rows = {row: kept for row, ws in rows.items() if (kept := [w for w in ws if f"{w.side}:{w.row}" not in skip])}
         self.chains: dict[str, list[list[str]]] = {}
         if "refresh" in rows:
             started = time.time()
-            for side in ("ours", "dot", "dot_plain"):
+            for side in [w.side for w in rows["refresh"]]:
                 self.fill_chains(side, ours_http)
             log(f"  refresh-token pools ready in {time.time() - started:.1f}s")
-        out: dict[str, Any] = {"runs": {}, "connections": CONNECTIONS[worker_class]}
+        out: dict[str, Any] = {"runs": {}, "connections": CONNECTIONS[worker_class], "db": self.db,
+                               "worker": worker_class, "title": f"{DB_TITLES[self.db]}, {worker_class} workers"}
+        # The time budget: each class may use its share of what the in-process part leaves; a class running
+        # late measures its remaining groups once or twice instead of skipping rows (noted in the report).
+        self.class_index += 1
+        share = (self.args.budget - sum(INPROC_RESERVE_S[db] for db in self.dbs)) / self.n_classes
+        deadline = self.t0 + share * self.class_index
         for group in GROUPS:
-            for rep in range(max(self.reps, TARGET_GROUP_REPS.get(group[0], 0)) if not self.args.quick else self.reps):
-                for w in [w for row in group for w in rows.get(row, [])]:
+            group_rows = [w for row in group for w in rows.get(row, [])]
+            if not group_rows:
+                continue
+            planned = max(self.reps, TARGET_GROUP_REPS.get(group[0], 0)) if not self.args.quick else self.reps
+            for rep in range(planned):
+                if rep >= 2 - (len(group) == 1) and time.monotonic() > deadline:
+                    self.results["budget_cuts"].append({"class": f"{self.db}-{worker_class}",
+                                                        "group": sorted({w.row for w in group_rows}),
+                                                        "reps": rep, "planned": planned})
+                    log(f"  behind the time budget: {', '.join(sorted({w.row for w in group_rows}))} kept at {rep} of "
+                        f"{planned} repetitions")
+                    break
+                for w in group_rows:
                     data = self.measure(w, worker_class, rep, ours_http)
                     out["runs"].setdefault(f"{w.side}:{w.row}", {"side": w.side, "row": w.row,
                                                                   "request": f"{w.method} {w.path}", "reps": []})
@@ -673,19 +853,34 @@ class Bench:
         out["rss_kb"] = {server.name: server.rss_kb() for server in self.servers}
         for server in self.servers:
             server.stop()
-        self.results["classes"][worker_class] = out
+        self.results["classes"][f"{self.db}-{worker_class}"] = out
+        if self.db == "production":
+            redis_clean(self.redis_db, self.redis_prefix)
 
     def inproc(self) -> None:
-        for side, env in (("ours", {**self.ours_env, "AUTHFLOWS_ISSUER": "http://testserver/",
-                                    "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
-                                    "SQLITE_PATH": str(self.tmp / "inproc-ours.sqlite3")}),
-                          ("baseline", {**self.dot_env, "SQLITE_PATH": str(self.tmp / "inproc-dot.sqlite3"),
-                                        "BENCH_DOT_RSA_KEY_FILE": ""})):
-            log(f"in-process: {side} (SQL queries, failed authentication CPU"
-                + (", signing, profiles)" if side == "ours" else ")"))
+        """SQL counts (and the rest of bench/inproc.py) for the SQLite class; SQL and Redis commands per
+        request, on databases of their own, for the production class."""
+        quick = {"BENCH_QUICK": "1" if self.args.quick else "0"}
+        if self.db == "sqlite":
+            sides = [("ours", {**self.ours_env, **quick, "AUTHFLOWS_ISSUER": "http://testserver/",
+                               "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
+                               "SQLITE_PATH": str(self.tmp / "inproc-ours.sqlite3")}),
+                     ("baseline", {**self.dot_env, **quick, "SQLITE_PATH": str(self.tmp / "inproc-dot.sqlite3"),
+                                   "BENCH_DOT_RSA_KEY_FILE": ""})]
+        else:
+            sides = [("ours_production", {**self.ours_env, **quick, **self.db_env("ours-inproc", "production"),
+                                          "AUTHFLOWS_ISSUER": "http://testserver/", "BENCH_INPROC_COUNTS_ONLY": "1",
+                                          "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1"})]
+        for side, env in sides:
+            log(f"in-process: {side} (" + {"ours": "SQL queries, failed authentication CPU, signing, profiles",
+                                           "baseline": "SQL queries, failed authentication CPU"}.get(
+                side, "SQL queries and Redis commands per request") + ")")
             out = self.tmp / f"inproc-{side}.json"
-            env = {**env, "BENCH_QUICK": "1" if self.args.quick else "0"}
-            run([PY, "-m", "bench.inproc", side, str(out)], env, timeout=600)
+            try:
+                run([PY, "-m", "bench.inproc", side.split("_")[0], str(out)], env, timeout=600)
+            finally:
+                if "BENCH_REDIS_PREFIX" in env:
+                    redis_clean(self.redis_db, env["BENCH_REDIS_PREFIX"])
             self.results.setdefault("inproc", {})[side] = json.loads(out.read_text())
 
     def meta(self) -> dict[str, Any]:
@@ -712,30 +907,42 @@ class Bench:
 
     def main(self) -> None:
         started = time.time()
+        self.t0 = time.monotonic()
+        self.class_index = 0
+        self.n_classes = len(self.dbs) * len(self.args.classes.split(","))
+        self.results["budget_cuts"] = []
         self.results["meta"] = self.meta()
         self.results["config"] = {"duration_s": self.duration, "reps": self.reps, "workers": WORKERS,
                                   "target_reps": {} if self.args.quick else TARGET_GROUP_REPS,
                                   "threads": THREADS, "connections": CONNECTIONS, "quick": self.args.quick,
-                                  "classes": self.args.classes.split(","), "chain_pool": CHAIN_POOL,
-                                  "background_limit": BACKGROUND_LIMIT, "slowdown_limit": SLOWDOWN_LIMIT}
+                                  "classes": self.args.classes.split(","), "dbs": self.dbs,
+                                  "chain_pool": CHAIN_POOL, "redis_db": self.redis_db,
+                                  "background_limit": BACKGROUND_LIMIT, "slowdown_limit": SLOWDOWN_LIMIT,
+                                  "budget_s": self.args.budget}
         ok = False
         try:
             self.setup()
-            for worker_class in self.args.classes.split(","):
-                self.run_class(worker_class)
-            for server in self.servers:
-                server.stop()
-            if not self.args.skip_inproc:
-                self.inproc()
+            for db in self.dbs:
+                self.setup_db(db)
+                for worker_class in self.args.classes.split(","):
+                    self.run_class(worker_class)
+                for server in self.servers:
+                    server.stop()
+                if not self.args.skip_inproc:
+                    self.inproc()
             ok = True
         finally:
             for server in self.servers:
                 server.stop()
+            self.drop_pg()
+            if "production" in self.dbs:
+                redis_clean(self.redis_db, self.redis_prefix)
             if ok and not self.args.keep:
                 shutil.rmtree(self.tmp, ignore_errors=True)
             else:
                 log(f"databases and server logs kept in {self.tmp}")
         self.results["elapsed_s"] = time.time() - started
+        self.results["config"]["redis_db"] = self.redis_db
         out = BENCH / "results.json"
         out.write_text(json.dumps(self.results, indent=1))
         from .report import write_report
@@ -762,11 +969,20 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 s per measurement and smaller in-process loops")
     parser.add_argument("--duration", type=int, help="seconds per measurement (default 2, --quick 1)")
     parser.add_argument("--reps", type=int, default=3, help="repetitions per measurement (median kept)")
-    parser.add_argument("--classes", default="sync,gthread", help="gunicorn worker classes, in order")
+    parser.add_argument("--classes", default="sync",
+                        help="gunicorn worker classes, in order (default sync; sync,gthread adds the threaded "
+                             "workers to each database class, about 3 more minutes per class: raise --budget)")
+    parser.add_argument("--dbs", default="sqlite,production",
+                        help="database classes, in order: sqlite (embedded default), production (PostgreSQL + Redis)")
     parser.add_argument("--only", help="comma-separated rows (public,drf_public,private,drf_private,cc_basic,"
-                                       "cc_post,cc_wrong,code,refresh,jwks,userinfo)")
+                                       "cc_post,cc_wrong,code,refresh,jwks,discovery,userinfo,dpop,pkjwt,dpop_refused)")
+    parser.add_argument("--budget", type=float, default=840,
+                        help="seconds the whole run should take at most (default 840): a class running late cuts "
+                             "its remaining groups to 1-2 repetitions")
     parser.add_argument("--skip-inproc", action="store_true", help="skip SQL counts, signing and profiles")
     parser.add_argument("--keep", action="store_true", help="keep the run's databases and server logs")
+    # `kill PID` (or a CI timeout) ends the run through main()'s finally: servers stopped, databases dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     Bench(parser.parse_args()).main()
 
 

@@ -8,7 +8,9 @@
   gunicorn workers of a run: the harness writes the file before the server starts).
 
 Same Django middleware and the same SQLite options (WAL, busy timeout, IMMEDIATE transactions) as the
-example project, so the database setup is not what the comparison measures."""
+example project, so the database setup is not what the comparison measures; with ``DATABASE_URL``
+(postgres://...) the same PostgreSQL settings as the example project (the benchmark's production class).
+DOT keeps no state in Django's cache, so Redis changes nothing for it."""
 from __future__ import annotations
 
 import os
@@ -48,16 +50,28 @@ TEMPLATES = [{
     ]},
 }]
 WSGI_APPLICATION = "bench.dot_baseline.wsgi.application"
-DATABASES = {"default": {
-    "ENGINE": "django.db.backends.sqlite3",
-    "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "baseline.sqlite3")),
-    "OPTIONS": {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    },
-    "CONN_MAX_AGE": 60,  # as the example project under gunicorn: one connection per worker thread
-}}
+if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+    # The production class of the benchmark: PostgreSQL, as DOT's documentation and Django's deployment
+    # checklist say, with the same persistent connections as ours (CONN_MAX_AGE).
+    from urllib.parse import urlsplit
+
+    _db = urlsplit(os.environ["DATABASE_URL"])
+    DATABASES = {"default": {
+        "ENGINE": "django.db.backends.postgresql", "NAME": _db.path.lstrip("/"), "USER": _db.username or "",
+        "PASSWORD": _db.password or "", "HOST": _db.hostname or "", "PORT": _db.port or "",
+        "CONN_MAX_AGE": 60,
+    }}
+else:
+    DATABASES = {"default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "baseline.sqlite3")),
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        },
+        "CONN_MAX_AGE": 60,  # as the example project under gunicorn: one connection per worker thread
+    }}
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True

@@ -6,6 +6,8 @@
 --     body=...                    a static body (form-encoded unless a Content-Type header says otherwise)
 --     pool=FILE template=...@@... one request per line of FILE, "@@" in the template replaced by the line:
 --                                 each code or refresh token is sent exactly once, in file order
+--     poolheader=NAME             with pool: the substituted line goes into header NAME (a DPoP proof) instead
+--                                 of the body (POST) or the path (GET)
 --     chain=FIELD                 with pool: a 2xx response's JSON FIELD (e.g. refresh_token, which rotates)
 --                                 is appended to the pool, so a refresh chain keeps going
 --     expect=200,401              the statuses the workload should answer; others are sampled
@@ -20,7 +22,7 @@ function setup(thread)
 end
 
 statuses, samples, exhausted, pool_size = {}, {}, 0, 0
-local expected, pool, head, tail, template, chain = {}, nil, 1, 0, nil, nil
+local expected, pool, head, tail, template, chain, poolheader = {}, nil, 1, 0, nil, nil, nil
 
 local function substitute(value)
   local i = string.find(template, "@@", 1, true)
@@ -35,6 +37,10 @@ local function pool_request()
   else
     pool[head] = nil
     head = head + 1
+  end
+  if poolheader then
+    wrk.headers[poolheader] = substitute(item)
+    return wrk.format(nil, nil, nil, nil)
   end
   if wrk.method == "GET" then
     return wrk.format(nil, substitute(item), nil, nil)
@@ -72,6 +78,8 @@ function init(args)
       lines_file = value
     elseif key == "template" then
       template = value
+    elseif key == "poolheader" then
+      poolheader = value
     elseif key == "chain" then
       chain = value
     elseif key == "expect" then
@@ -82,7 +90,7 @@ function init(args)
     wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
   end
   if lines_file then
-    if wrk.method ~= "GET" and not wrk.headers["Content-Type"] then
+    if wrk.method ~= "GET" and not poolheader and not wrk.headers["Content-Type"] then
       wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
     end
     pool = {}
