@@ -29,11 +29,12 @@ class BearerTokenMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], Any]) -> None:
         self.get_response = get_response
-        if iscoroutinefunction(get_response):
+        self.is_async = iscoroutinefunction(get_response)  # known once: not asked again on every request
+        if self.is_async:
             markcoroutinefunction(self)
 
     def __call__(self, request: HttpRequest) -> HttpResponse | Awaitable[HttpResponse]:
-        if iscoroutinefunction(self.get_response):  # then __init__ marked this middleware a coroutine function
+        if self.is_async:  # then __init__ marked this middleware a coroutine function
             return self.__acall__(request)
         meta = request.META
         if "HTTP_AUTHORIZATION" in meta or meta.get("QUERY_STRING"):  # a token (or one in the URL, refused)

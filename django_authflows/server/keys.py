@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -131,11 +132,11 @@ def _create_first_active(alg: str) -> SigningKey:
             return existing
         record = create_key(alg, SigningKey.ACTIVE)
         prepare_next(alg)  # published from the start, so the first rotation breaks no cached key set
-        _published[:] = [0.0, None]  # this process publishes it at once
+        _published[:] = [0.0, None, b""]  # this process publishes it at once
         return record
 
 
-_published: list[Any] = [0.0, None]  # (fetched at, key set)
+_published: list[Any] = [0.0, None, b""]  # (fetched at, key set, its JSON body)
 
 
 def published_jwks() -> dict[str, list[dict[str, Any]]]:
@@ -148,8 +149,19 @@ def published_jwks() -> dict[str, list[dict[str, Any]]]:
     if _fapi_applications():  # their ID tokens' key (FAPI 2.0 SP §5.4.1) too, before the first one is signed
         active_key(presets.FAPI.id_token_alg)
     jwks = {"keys": [r.public_jwk for r in SigningKey.trusted().order_by("created")]}
-    _published[:] = [now, jwks]
+    # The body /.well-known/jwks.json serves: encoded once per key set, not per request.
+    body = _published[2] if jwks == _published[1] else json.dumps(jwks).encode()
+    _published[:] = [now, jwks, body]
     return jwks
+
+
+def published_jwks_body() -> bytes:
+    """:func:`published_jwks` as the JSON bytes the key set endpoint serves, with the same freshness."""
+    now = time.monotonic()
+    if _published[1] is not None and now - _published[0] < ACTIVE_KEY_TTL:
+        return _published[2]
+    published_jwks()
+    return _published[2]
 
 
 def _fapi_applications() -> bool:
@@ -228,4 +240,4 @@ def delete(kid: str) -> None:
 
 def forget_cached_keys() -> None:
     _active.clear()
-    _published[:] = [0.0, None]
+    _published[:] = [float("-inf"), _published[1], _published[2]]  # refetched next time; re-encoded if it changed

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+import json
+from typing import Any
+
+from django.core.signals import setting_changed
+from django.http import HttpRequest, HttpResponse
 from django.urls import NoReverseMatch
 from django.views.decorators.http import require_safe
 
@@ -10,15 +14,43 @@ from ...conf import authflows_settings
 from ...dpop import ALGS as DPOP_ALGS
 from ...issuer import endpoint, issuer_for
 from .. import client_keys
-from ..keys import published_jwks
+from ..keys import published_jwks_body
 from ..oidc import ID_TOKEN_ALGS
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
+CACHE_CONTROL = "public, max-age=300"
+
+#: issuer -> the discovery document's JSON body. It depends on the issuer, the settings and the URLconf only,
+#: all fixed per process (``setting_changed`` empties it); one issuer unless it is derived from the request.
+_documents: dict[str, bytes] = {}
+_MAX_DOCUMENTS = 32
+
+
+def _forget_documents(**kwargs: Any) -> None:
+    _documents.clear()
+
+
+setting_changed.connect(_forget_documents)
+
+
+def _prepared(body: bytes) -> HttpResponse:
+    response = HttpResponse(body, content_type="application/json")
+    response["Cache-Control"] = CACHE_CONTROL
+    return response
 
 
 @require_safe
-def openid_configuration(request: HttpRequest) -> JsonResponse:
+def openid_configuration(request: HttpRequest) -> HttpResponse:
     issuer = issuer_for(request)
+    body = _documents.get(issuer)
+    if body is None:
+        if len(_documents) >= _MAX_DOCUMENTS:  # issuers derived from Host headers: keep it bounded
+            _documents.clear()
+        body = _documents[issuer] = json.dumps(_document(issuer)).encode()
+    return _prepared(body)
+
+
+def _document(issuer: str) -> dict[str, Any]:
     flows = authflows_settings.FLOWS
     response_types = ["code"]
     grant_types = ["authorization_code", "refresh_token"]
@@ -29,7 +61,7 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
         grant_types.append("client_credentials")
     if "device" in flows:
         grant_types.append("urn:ietf:params:oauth:grant-type:device_code")
-    doc = {
+    doc: dict[str, Any] = {
         "issuer": issuer,
         "authorization_endpoint": endpoint(issuer, "authorize"),
         "token_endpoint": endpoint(issuer, "token"),
@@ -90,13 +122,9 @@ def openid_configuration(request: HttpRequest) -> JsonResponse:
             doc[key] = endpoint(issuer, name)
         except NoReverseMatch:  # that endpoint is not mounted (yet)
             continue
-    response = JsonResponse(doc)
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    return doc
 
 
 @require_safe
-def jwks(request: HttpRequest) -> JsonResponse:
-    response = JsonResponse(published_jwks())
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+def jwks(request: HttpRequest) -> HttpResponse:
+    return _prepared(published_jwks_body())  # re-read within ACTIVE_KEY_TTL, re-encoded when the key set changes
