@@ -146,10 +146,17 @@ def _normal_htu(url: str) -> str | None:
 
 
 @lru_cache(maxsize=256)
-def _key_of(canonical: str) -> tuple[str, jws.PublicKey]:
-    """(RFC 7638 thumbprint, public key) of a JWK given by its thumbprint input, made once per distinct key
-    in this process (a client signs every proof with one key); ValueError, not cached, for a bad key."""
-    return b64_sha256(canonical), jws.public_key_from_jwk(json.loads(canonical))
+def _protected(segment: str) -> tuple[str, str, jws.PublicKey] | tuple[str, None, None]:
+    """(alg, RFC 7638 thumbprint, public key) of a proof's protected header, checked and made once per
+    distinct header in this process: a client sends the same header (typ, alg, jwk) with every proof. The
+    thumbprint and key are None for a jwk that is no usable key (refused once the claims are checked);
+    ProofError, not cached, for a refused header."""
+    alg, jwk = _header(segment)
+    try:
+        canonical = _canonical(jwk)
+        return alg, b64_sha256(canonical), jws.public_key_from_jwk(json.loads(canonical))
+    except (ValueError, TypeError, KeyError):
+        return alg, None, None
 
 
 def _canonical(jwk: dict[str, Any]) -> str:
@@ -180,7 +187,7 @@ def verify_proof(
     parts = value.split(".")
     if len(parts) != 3:  # §4.3 check 2: a well-formed JWS
         raise ProofError("The DPoP proof is malformed.")
-    alg, jwk = _header(parts[0])
+    alg, proof_jkt, key = _protected(parts[0])
     claims = _decode(parts[1])
     if not isinstance(claims, dict):
         raise ProofError("The DPoP proof is malformed.")
@@ -203,10 +210,8 @@ def verify_proof(
     if access_token is not None and ath != b64_sha256(access_token):  # §4.3 check 12
         raise ProofError("The DPoP proof's ath does not match the access token.")
     bad_signature = ProofError("The DPoP proof's signature does not verify with its jwk.")
-    try:
-        proof_jkt, key = _key_of(_canonical(jwk))
-    except (ValueError, TypeError, KeyError):
-        raise bad_signature from None
+    if proof_jkt is None or key is None:
+        raise bad_signature
     if jkt is not None and proof_jkt != jkt:  # §7.1: the proof's key is the key the token is bound to
         raise ProofError("The DPoP proof is not signed with the key the access token is bound to.")
     try:
