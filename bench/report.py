@@ -443,8 +443,8 @@ def write_markdown(results: dict[str, Any]) -> str:
         "jti, iat the time they are made, well within the server's 60 s window) and the private_key_jwt "
         "client assertions (ES256, each its own jti) are made with `cryptography` by `bench/jose.py` just "
         "before each measurement, one per request, into a pool file that wrk's Lua sends in order. The refused "
-        "row sends one proof again and again whose htu names another endpoint: refused after the signature "
-        "check, before the jti is spent.",
+        "row sends one proof again and again whose htu names another endpoint: refused before the signature "
+        "check (the cheap checks come first), so no jti is spent.",
         "",
     ]
     classes = results["classes"]

@@ -623,7 +623,7 @@ class Bench:
                               poolheader="DPoP")],
             "pkjwt": [Workload("pkjwt", "ours", "POST", "/oauth/token", "200", pool="pkjwt",
                                template=cc + "&" + form(client_assertion_type=ASSERTION_TYPE) + "&client_assertion=@@")],
-            # one proof sent again and again: its htu names another endpoint, refused after the signature check
+            # one proof sent again and again: its htu names another endpoint, refused before the signature check
             "dpop_refused": [Workload("dpop_refused", "ours", "GET", "/api/drf/private", "401",
                                       headers=[f"Authorization: DPoP {self.dpop_token}",
                                                "DPoP: " + self.dpop_key.proof("GET", self.ours.url + "/api/private",

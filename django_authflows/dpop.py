@@ -7,12 +7,11 @@ import hmac
 import json
 import time
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from django.core.cache import cache
 from django.http import HttpRequest
 
@@ -33,7 +32,6 @@ CLOCK_SKEW = 15  # the OIDF FAPI 2.0 suite sends proofs 10 s ahead and expects t
 _THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"), "OKP": ("crv", "kty", "x")}
 #: RFC 7517 §9.1 / RFC 7518 §6: members that only a private (or symmetric) key has.
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
-_PSS = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _REPLAY = "authflows:dpop:jti:"
 
@@ -66,7 +64,7 @@ def thumbprint(jwk: dict[str, Any]) -> str:
     return b64_sha256(json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True))
 
 
-def is_thumbprint(value: object) -> bool:
+def is_thumbprint(value: object) -> TypeGuard[str]:
     """A base64url SHA-256 (43 characters), the shape of ``dpop_jkt`` (RFC 9449 §10) and ``cnf.jkt``."""
     if not isinstance(value, str) or len(value) != 43:
         return False
@@ -120,15 +118,6 @@ def _decode(segment: str) -> Any:
         raise ProofError("The DPoP proof is malformed.") from None
 
 
-def _verify_signature(alg: str, key: jws.PublicKey, signature: bytes, data: bytes) -> None:
-    if alg == "PS256":  # RFC 7518 §3.5; jws.py serves the three algorithms we sign with
-        if not isinstance(key, rsa.RSAPublicKey) or key.key_size < jws.MIN_RSA_BITS:
-            raise InvalidSignature
-        key.verify(signature, data, _PSS, hashes.SHA256())
-    else:
-        jws.verify(alg, key, signature, data)
-
-
 def _header(segment: str) -> tuple[str, dict[str, Any]]:
     """§4.3 checks 4 to 7 on the header: typ, an accepted alg, a public jwk; returns (alg, jwk)."""
     header = _decode(segment)
@@ -150,22 +139,55 @@ def _header(segment: str) -> tuple[str, dict[str, Any]]:
     return alg, jwk
 
 
+@lru_cache(maxsize=1024)
+def _normal_htu(url: str) -> str | None:
+    """normalise_htu, memoised: a client sends the same few URIs, and the server compares with its own."""
+    return normalise_htu(url)
+
+
+@lru_cache(maxsize=256)
+def _protected(segment: str) -> tuple[str, str, jws.PublicKey] | tuple[str, None, None]:
+    """(alg, RFC 7638 thumbprint, public key) of a proof's protected header, checked and made once per
+    distinct header in this process: a client sends the same header (typ, alg, jwk) with every proof. The
+    thumbprint and key are None for a jwk that is no usable key (refused once the claims are checked);
+    ProofError, not cached, for a refused header."""
+    alg, jwk = _header(segment)
+    try:
+        canonical = _canonical(jwk)
+        return alg, b64_sha256(canonical), jws.public_key_from_jwk(json.loads(canonical))
+    except (ValueError, TypeError, KeyError):
+        return alg, None, None
+
+
+def _canonical(jwk: dict[str, Any]) -> str:
+    """RFC 7638 §3: the required members, sorted, without whitespace (the thumbprint's input). ``use`` and
+    ``key_ops``, which are not in it, are checked here: a key not meant for verifying signatures is refused."""
+    if jwk.get("use", "sig") != "sig" or "verify" not in jwk.get("key_ops", ["verify"]):
+        raise ValueError("Not a signature verification key.")
+    members = _THUMBPRINT_MEMBERS[jwk["kty"]]
+    return json.dumps({m: jwk[m] for m in members}, separators=(",", ":"), sort_keys=True)
+
+
 def verify_proof(
-    value: str, *, method: str, url: str, access_token: str | None = None, require_nonce: bool = False
+    value: str,
+    *,
+    method: str,
+    url: str,
+    access_token: str | None = None,
+    require_nonce: bool = False,
+    jkt: str | None = None,
 ) -> Proof:
-    """Every check of RFC 9449 §4.3 (and ``ath`` of §7.1 when ``access_token`` is given); the ``jti`` is
-    spent in the cache, so a proof is accepted once within the window across every process that shares
-    the cache. Raises :class:`ProofError`."""
+    """Every check of RFC 9449 §4.3 (and ``ath`` of §7.1 when ``access_token`` is given, the proof's key
+    being the one of ``jkt`` when given); the ``jti`` is spent in the cache, so a proof is accepted once
+    within the window across every process that shares the cache. Raises :class:`ProofError`.
+
+    The cheap checks (the header, the claims, the key's thumbprint) come first, so a refused proof costs
+    no signature verification; the signature comes before the ``jti``, so unsigned junk cannot spend the
+    ``jti`` of a proof still to come."""
     parts = value.split(".")
     if len(parts) != 3:  # §4.3 check 2: a well-formed JWS
         raise ProofError("The DPoP proof is malformed.")
-    alg, jwk = _header(parts[0])
-    try:
-        key = jws.public_key_from_jwk(jwk)
-        signature = jws.b64url_decode(parts[2])
-        _verify_signature(alg, key, signature, (parts[0] + "." + parts[1]).encode("ascii"))
-    except (InvalidSignature, ValueError, TypeError, KeyError):
-        raise ProofError("The DPoP proof's signature does not verify with its jwk.") from None
+    alg, proof_jkt, key = _protected(parts[0])
     claims = _decode(parts[1])
     if not isinstance(claims, dict):
         raise ProofError("The DPoP proof is malformed.")
@@ -175,8 +197,8 @@ def verify_proof(
     if claims.get("htm") != method:  # §4.3 check 8
         raise ProofError("The DPoP proof's htm does not match the request method.")
     htu = claims.get("htu")
-    if not isinstance(htu, str) or normalise_htu(htu) != normalise_htu(url):  # §4.3 check 9
-        raise ProofError("The DPoP proof's htu does not match the request URI.")
+    if not isinstance(htu, str) or _normal_htu(htu) != _normal_htu(url):
+        raise ProofError("The DPoP proof's htu does not match the request URI.")  # §4.3 check 9
     window = authflows_settings.lifetime("dpop_proof")
     now = time.time()
     if isinstance(iat, bool) or not isinstance(iat, (int, float)) or not now - window <= iat <= now + CLOCK_SKEW:
@@ -187,12 +209,21 @@ def verify_proof(
     ath = claims.get("ath")
     if access_token is not None and ath != b64_sha256(access_token):  # §4.3 check 12
         raise ProofError("The DPoP proof's ath does not match the access token.")
-    jkt = thumbprint(jwk)
+    bad_signature = ProofError("The DPoP proof's signature does not verify with its jwk.")
+    if proof_jkt is None or key is None:
+        raise bad_signature
+    if jkt is not None and proof_jkt != jkt:  # §7.1: the proof's key is the key the token is bound to
+        raise ProofError("The DPoP proof is not signed with the key the access token is bound to.")
+    try:
+        signature = jws.b64url_decode(parts[2])
+        jws.verify(alg, key, signature, (parts[0] + "." + parts[1]).encode("ascii"))  # RS256 PS256 ES256 EdDSA
+    except (InvalidSignature, ValueError, TypeError):
+        raise bad_signature from None
     # §11.1: a proof is single use. cache.add is atomic in Redis and Memcached; the entry outlives the window.
-    replay_key = _REPLAY + b64_sha256(jkt + ":" + jti)
+    replay_key = _REPLAY + b64_sha256(proof_jkt + ":" + jti)
     if not cache.add(replay_key, 1, timeout=window + CLOCK_SKEW + 1):
         raise ProofError("This DPoP proof has been used already.")
-    return Proof(jkt=jkt, jti=jti, ath=ath if isinstance(ath, str) else None)
+    return Proof(jkt=proof_jkt, jti=jti, ath=ath if isinstance(ath, str) else None)
 
 
 # Server nonces (§8, §9): stateless, an HMAC of the current time slot, so every process that shares the

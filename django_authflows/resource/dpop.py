@@ -23,8 +23,9 @@ def scheme_of(request: HttpRequest) -> str:
     return "DPoP" if header[:5].lower() == "dpop " else "Bearer"
 
 
-def _proof(request: HttpRequest, token: str) -> dpop.Proof | dpop.ProofError:
-    """The request's proof, verified once per request (its ``jti`` can be spent only once), for ``token``."""
+def _proof(request: HttpRequest, token: str, jkt: str) -> dpop.Proof | dpop.ProofError:
+    """The request's proof, verified once per request (its ``jti`` can be spent only once), for ``token``
+    bound to the key of thumbprint ``jkt``."""
     memo = request.__dict__.get(_ATTR)
     if memo is not None and memo[0] == token:
         return memo[1]
@@ -36,9 +37,10 @@ def _proof(request: HttpRequest, token: str) -> dpop.Proof | dpop.ProofError:
             url = request.build_absolute_uri(request.path)
         except DisallowedHost:  # Django refuses the Host header: no URI to compare htu with
             raise dpop.ProofError("The request URI cannot be determined.") from None
-        # §7.1: the same checks as at the token endpoint, plus ath, the hash of this access token.
+        # §7.1: the same checks as at the token endpoint, plus ath, the hash of this access token, and the
+        # proof's key being the token's (compared before the signature is verified and the jti spent).
         outcome: dpop.Proof | dpop.ProofError = dpop.verify_proof(
-            value, method=request.method or "GET", url=url, access_token=token
+            value, method=request.method or "GET", url=url, access_token=token, jkt=jkt
         )
     except dpop.ProofError as exc:
         outcome = exc
@@ -73,10 +75,10 @@ def bind_to_proof(request: HttpRequest, token: str | None, result: BearerResult,
             error="invalid_token",
             description="Only DPoP-bound access tokens are accepted with the DPoP scheme.",
         )
-    proof = _proof(request, token)
+    proof = _proof(request, token, jkt)
     if isinstance(proof, dpop.ProofError):
         return replace(result, claims={}, error=proof.error, description=proof.description)
-    if proof.jkt != jkt:  # §7.1: the proof's key is the key the token is bound to
+    if proof.jkt != jkt:  # §7.1: the proof's key is the key the token is bound to (verify_proof checked it)
         return replace(
             result,
             claims={},

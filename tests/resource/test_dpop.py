@@ -192,3 +192,47 @@ def test_userinfo_answers_a_dpop_bound_token_with_a_dpop_challenge(client, bound
     assert response.status_code in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN), response.content
     assert response["WWW-Authenticate"].startswith('DPoP realm="userinfo", error="'), response["WWW-Authenticate"]
     assert ALGS_PARAM in response["WWW-Authenticate"]
+
+
+def _description(response):
+    challenge = response["WWW-Authenticate"]
+    return challenge.split('error_description="', 1)[1]
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_a_badly_signed_proof_does_not_spend_its_jti(client, bound, base):
+    """The jti is spent only once the signature verifies: a forged proof that reuses a jti seen on the wire
+    (or guesses the next one) cannot refuse the genuine proof that carries it."""
+    key, forger = DPoPKey(), DPoPKey()
+    token = bound(key)
+    url = f"{base}/private"
+    htu = "http://testserver" + url
+    forged = key.proof("GET", htu, access_token=token, jti="jti-1", signer=forger.key)  # key's jwk, forger's signature
+    response = call(client, url, token, forged)
+    refused(response, "invalid_dpop_proof")
+    assert "signature" in _description(response)
+    genuine = key.proof("GET", htu, access_token=token, jti="jti-1")
+    assert call(client, url, token, genuine).status_code == HTTPStatus.OK
+    response = call(client, url, token, key.proof("GET", htu, access_token=token, jti="jti-1"))  # now it is spent
+    refused(response, "invalid_dpop_proof")
+    assert "used already" in _description(response)
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_cheap_checks_come_before_the_signature(client, bound, base):
+    """A proof wrong in its claims or key is refused for that, before its signature is verified: a badly
+    signed proof with a wrong htu, and a badly signed proof by a key other than cnf.jkt's."""
+    key, forger = DPoPKey(), DPoPKey()
+    token = bound(key)
+    url = f"{base}/private"
+    htu = "http://testserver" + url
+    wrong_htu = key.proof("GET", htu + "-elsewhere", access_token=token, signer=forger.key)
+    response = call(client, url, token, wrong_htu)
+    refused(response, "invalid_dpop_proof")
+    assert "htu" in _description(response)
+    thief = forger.proof("GET", htu, access_token=token, signer=DPoPKey().key)
+    response = call(client, url, token, thief)
+    refused(response, "invalid_dpop_proof")
+    assert "not signed with the key the access token is bound to" in _description(response)
+    # Neither refusal spent anything: the genuine proof still goes through.
+    assert call(client, url, token, key.proof("GET", htu, access_token=token)).status_code == HTTPStatus.OK
