@@ -7,7 +7,6 @@ from typing import Any
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse
-from django.utils.functional import SimpleLazyObject
 
 from .bearer import BearerResult, authenticate_bearer
 from .principal import TokenPrincipal
@@ -20,8 +19,9 @@ def _principal(request: HttpRequest) -> Any:
 
 class BearerTokenMiddleware:
     """Sets ``request.bearer`` (a :class:`~.bearer.BearerResult`) and ``request.token`` (a
-    :class:`~.principal.TokenPrincipal` or None). Validation runs only when a view looks; protected views
-    use ``@require_bearer`` or the DRF classes, which share the same memoised result.
+    :class:`~.principal.TokenPrincipal` or None) on requests with an Authorization header (or a query
+    string, where a token is refused); protected views use ``@require_bearer`` or the DRF classes, which
+    share the same memoised result.
     Place it after ``AuthenticationMiddleware`` (authflows.E004)."""
 
     sync_capable = True
@@ -38,8 +38,10 @@ class BearerTokenMiddleware:
             return self.__acall__(request)
         meta = request.META
         if "HTTP_AUTHORIZATION" in meta or meta.get("QUERY_STRING"):  # a token (or one in the URL, refused)
-            request.bearer = SimpleLazyObject(lambda: authenticate_bearer(request))  # type: ignore[attr-defined]
-            request.token = SimpleLazyObject(lambda: _principal(request))  # type: ignore[attr-defined]
+            # Validated now, not lazily: ``request.token is None`` must hold for a refused token (a lazy
+            # object around None is not None), and a protected view validates anyway (memoised).
+            request.bearer = authenticate_bearer(request)  # type: ignore[attr-defined]
+            request.token = _principal(request)  # type: ignore[attr-defined]
         else:  # no token: what authenticate_bearer() would say, without lazy objects
             request.bearer = BearerResult(token_sent=False)  # type: ignore[attr-defined]
             request.token = None  # type: ignore[attr-defined]

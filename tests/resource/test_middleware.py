@@ -28,6 +28,20 @@ def test_middleware_attaches_without_blocking(m2m_token):
     assert response.status_code == 200 and seen["valid"] is False
 
 
+@pytest.mark.parametrize("header", ["Bearer nope", "Bearer a.b.c", "DPoP nope", "Bearer ", "Basic Zm9vOmJhcg=="])
+def test_request_token_is_none_for_a_refused_or_absent_token(header):
+    """The pattern docs/protect-your-api.md shows, ``if request.token is None``, holds for a refused token
+    too (it was a lazy object around None, and the view answered 500 on an attribute of None)."""
+
+    def view(request):
+        if request.token is None:
+            return JsonResponse({"error": "unauthorized"}, status=401)
+        return JsonResponse({"sub": request.token.sub})
+
+    response = BearerTokenMiddleware(view)(RequestFactory().get("/", HTTP_AUTHORIZATION=header))
+    assert response.status_code == HTTPStatus.UNAUTHORIZED
+
+
 def test_async_middleware_and_decorator(m2m_token):
     from asgiref.sync import async_to_sync
 
