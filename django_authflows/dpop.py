@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -12,10 +13,9 @@ from typing import Any, TypeGuard
 from urllib.parse import urlsplit, urlunsplit
 
 from cryptography.exceptions import InvalidSignature
-from django.core.cache import cache
 from django.http import HttpRequest
 
-from . import jws
+from . import jws, single_use
 from .conf import authflows_settings
 
 #: RFC 9449 §5.1 ``dpop_signing_alg_values_supported``: asymmetric only (§4.3 check 5: never none or HS*).
@@ -34,6 +34,8 @@ _THUMBPRINT_MEMBERS = {"RSA": ("e", "kty", "n"), "EC": ("crv", "kty", "x", "y"),
 _PRIVATE_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _REPLAY = "authflows:dpop:jti:"
+_BAD_SIGNATURE = "The DPoP proof's signature does not verify with its jwk."
+_THUMBPRINT_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}\Z")
 
 
 class ProofError(Exception):
@@ -65,13 +67,14 @@ def thumbprint(jwk: dict[str, Any]) -> str:
 
 
 def is_thumbprint(value: object) -> TypeGuard[str]:
-    """A base64url SHA-256 (43 characters), the shape of ``dpop_jkt`` (RFC 9449 §10) and ``cnf.jkt``."""
-    if not isinstance(value, str) or len(value) != 43:
-        return False
-    try:
-        return len(jws.b64url_decode(value)) == 32
-    except ValueError:
-        return False
+    """A base64url SHA-256 (43 characters), the shape of ``dpop_jkt`` (RFC 9449 §10) and ``cnf.jkt``: the
+    alphabet, and the last character's two low bits zero (canonical, as :func:`jws.b64url_decode` demands)."""
+    return (
+        isinstance(value, str)
+        and len(value) == 43
+        and _THUMBPRINT_SHAPE.match(value) is not None
+        and not jws.b64url_value(value[-1]) & 0x03
+    )
 
 
 def normalise_htu(url: str) -> str | None:
@@ -112,9 +115,9 @@ def proof_header(request: HttpRequest) -> str | None:
 
 
 def _decode(segment: str) -> Any:
-    try:
-        return json.loads(jws.b64url_decode(segment))
-    except (ValueError, RecursionError):
+    try:  # RFC 7515 §5.2: UTF-8 JSON (a str for json.loads, which would also guess UTF-16 and UTF-32 from bytes)
+        return json.loads(jws.b64url_decode(segment).decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise ProofError("The DPoP proof is malformed.") from None
 
 
@@ -209,19 +212,17 @@ def verify_proof(
     ath = claims.get("ath")
     if access_token is not None and ath != b64_sha256(access_token):  # §4.3 check 12
         raise ProofError("The DPoP proof's ath does not match the access token.")
-    bad_signature = ProofError("The DPoP proof's signature does not verify with its jwk.")
     if proof_jkt is None or key is None:
-        raise bad_signature
+        raise ProofError(_BAD_SIGNATURE)
     if jkt is not None and proof_jkt != jkt:  # §7.1: the proof's key is the key the token is bound to
         raise ProofError("The DPoP proof is not signed with the key the access token is bound to.")
     try:
         signature = jws.b64url_decode(parts[2])
         jws.verify(alg, key, signature, (parts[0] + "." + parts[1]).encode("ascii"))  # RS256 PS256 ES256 EdDSA
     except (InvalidSignature, ValueError, TypeError):
-        raise bad_signature from None
-    # §11.1: a proof is single use. cache.add is atomic in Redis and Memcached; the entry outlives the window.
-    replay_key = _REPLAY + b64_sha256(proof_jkt + ":" + jti)
-    if not cache.add(replay_key, 1, timeout=window + CLOCK_SKEW + 1):
+        raise ProofError(_BAD_SIGNATURE) from None
+    # §11.1: a proof is single use, across every process that shares the cache; the mark outlives the window.
+    if not single_use.spend(_REPLAY + b64_sha256(proof_jkt + ":" + jti), window + CLOCK_SKEW + 1):
         raise ProofError("This DPoP proof has been used already.")
     return Proof(jkt=proof_jkt, jti=jti, ath=ath if isinstance(ath, str) else None)
 

@@ -15,7 +15,6 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
@@ -35,6 +34,11 @@ _B64URL = re.compile(r"[A-Za-z0-9_-]*\Z")  # explicit ranges: ASCII only, unlike
 def b64url_encode(data: bytes) -> bytes:
     """base64url without padding (RFC 7515 §2)."""
     return base64.urlsafe_b64encode(data).rstrip(b"=")
+
+
+def b64url_value(char: str) -> int:
+    """The 6-bit value of one base64url character (KeyError for any other)."""
+    return _VALUE[char]
 
 
 def b64url_decode(segment: str) -> bytes:
@@ -100,6 +104,21 @@ def p256_der_to_raw(der: bytes) -> bytes:
     return r[-32:].rjust(32, b"\0") + s[-32:].rjust(32, b"\0")
 
 
+def _der_integer(value: bytes) -> bytes:
+    value = value.lstrip(b"\0") or b"\0"
+    if value[0] & 0x80:  # a positive INTEGER whose high bit is set takes a leading zero byte
+        value = b"\0" + value
+    return b"\x02" + bytes((len(value),)) + value
+
+
+def p256_raw_to_der(signature: bytes) -> bytes:
+    """The DER ``SEQUENCE { INTEGER r, INTEGER s }`` that OpenSSL verifies, from a JWS ES256 signature r || s
+    (32 bytes each): ``encode_dss_signature`` without the detour through Python integers. Every length fits
+    in one byte (at most 33 per INTEGER, 70 in all)."""
+    body = _der_integer(signature[:32]) + _der_integer(signature[32:])
+    return b"\x30" + bytes((len(body),)) + body
+
+
 def verify(alg: str, key: PublicKey, signature: bytes, data: bytes) -> None:
     """Raise InvalidSignature unless ``signature`` is ``alg``'s signature of ``data`` by ``key``. The key
     must be of the algorithm's type (RFC 8725 §3.1: never let the token choose how a key is used)."""
@@ -110,8 +129,7 @@ def verify(alg: str, key: PublicKey, signature: bytes, data: bytes) -> None:
     elif alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         if len(signature) != 64:  # a DER signature, or r and s of another size, is no JWS signature
             raise InvalidSignature
-        der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
-        key.verify(der, data, _ECDSA)
+        key.verify(p256_raw_to_der(signature), data, _ECDSA)
     elif alg == "EdDSA" and isinstance(key, ed25519.Ed25519PublicKey):
         key.verify(signature, data)
     else:

@@ -150,3 +150,34 @@ def test_one_get_per_bound_and_an_mget_after_a_revocation(client, issue, redis_c
     assert counted(redis_cache, lambda: request(client, url, token)) == (["GET", "MGET"], 0)
     verbs, sql = counted(redis_cache, lambda: [request(client, url, t, s) for t, s in ((token, 200), (revoked, 401))])
     assert (verbs, sql) == ([], 0)
+
+
+@pytest.mark.parametrize("kind", list(PATHS))
+def test_a_dpop_request_sends_one_set_and_a_replay_is_refused_by_it(kind, client, make_client, make_api,
+                                                                     redis_cache):
+    """A DPoP-bound token already seen: the proof's jti is the one Redis command (SET NX, so a replay of
+    the proof, here through the same process, is refused by Redis itself), and no SQL."""
+    from .dpop_client import DPoPKey
+
+    api = make_api()
+    app = make_client("m2m")
+    create_client_grant(app, api, ["read:messages"])
+    key = DPoPKey()
+    response = client.post("/oauth/token", {"grant_type": "client_credentials", "audience": AUD},
+                           HTTP_AUTHORIZATION=basic(app), HTTP_DPOP=key.proof("POST", "http://testserver/oauth/token"))
+    assert response.status_code == 200 and response.json()["token_type"] == "DPoP", response.content
+    token, url = response.json()["access_token"], PATHS[kind]
+
+    def call(proof: str, status: int) -> None:
+        answer = client.get(url, HTTP_AUTHORIZATION=f"DPoP {token}", HTTP_DPOP=proof)
+        assert answer.status_code == status, answer.content
+
+    call(key.proof("GET", "http://testserver" + url, access_token=token), 200)  # first sight of the token
+    proof = key.proof("GET", "http://testserver" + url, access_token=token)
+    with RedisCommands(*redis_cache) as commands, CaptureQueriesContext(connection) as queries:
+        call(proof, 200)
+    assert (commands.verbs(), len(queries)) == (["SET"], 0)
+    assert " NX " in commands.commands[0].upper() + " " and ":authflows:dpop:jti:" in commands.commands[0]
+    with RedisCommands(*redis_cache) as commands:
+        call(proof, 401)
+    assert commands.verbs() == ["SET"]

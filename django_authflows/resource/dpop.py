@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import DisallowedHost
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 
 from .. import dpop
@@ -14,6 +16,40 @@ if TYPE_CHECKING:
     from .bearer import BearerResult
 
 _ATTR = "_authflows_dpop_proof"
+#: Normalised request URIs (the htu a proof must name) by what Django builds them from; bounded, since the
+#: path and Host header are the client's to choose.
+_HTU_MEMO_SIZE = 1024
+_htus: dict[tuple[str | None, ...], str | None] = {}
+
+
+def request_htu(request: HttpRequest) -> str | None:
+    """The request's URI as RFC 9449 §4.3 check 9 compares it: ``build_absolute_uri(path)`` (so the Host
+    header is checked against ALLOWED_HOSTS: DisallowedHost), normalised. Remembered per process by the
+    scheme, the host and port headers and the path it is made of, which is all Django reads."""
+    meta = request.META
+    key = (
+        request.scheme,
+        meta.get("HTTP_HOST"),
+        meta.get("HTTP_X_FORWARDED_HOST"),
+        meta.get("HTTP_X_FORWARDED_PORT"),
+        meta.get("SERVER_NAME"),
+        meta.get("SERVER_PORT"),
+        request.path,
+    )
+    try:
+        return _htus[key]
+    except KeyError:
+        pass
+    htu = dpop.normalise_htu(request.build_absolute_uri(request.path))
+    if len(_htus) >= _HTU_MEMO_SIZE:
+        _htus.clear()
+    _htus[key] = htu
+    return htu
+
+
+@receiver(setting_changed)
+def _forget_htus(**kwargs: Any) -> None:  # ALLOWED_HOSTS, USE_X_FORWARDED_HOST, SECURE_PROXY_SSL_HEADER...
+    _htus.clear()
 
 
 def scheme_of(request: HttpRequest) -> str:
@@ -34,9 +70,11 @@ def _proof(request: HttpRequest, token: str, jkt: str) -> dpop.Proof | dpop.Proo
         if value is None:
             raise dpop.ProofError("A DPoP proof is required with a DPoP-bound access token.")
         try:
-            url = request.build_absolute_uri(request.path)
+            url = request_htu(request)
         except DisallowedHost:  # Django refuses the Host header: no URI to compare htu with
-            raise dpop.ProofError("The request URI cannot be determined.") from None
+            url = None
+        if url is None:
+            raise dpop.ProofError("The request URI cannot be determined.")
         # §7.1: the same checks as at the token endpoint, plus ath, the hash of this access token, and the
         # proof's key being the token's (compared before the signature is verified and the jti spent).
         outcome: dpop.Proof | dpop.ProofError = dpop.verify_proof(
@@ -53,7 +91,13 @@ def bind_to_proof(request: HttpRequest, token: str | None, result: BearerResult,
     the key of ``cnf.jkt``; with the Bearer scheme, a DPoP-bound token is refused (§7.2: a stolen bound
     token must not work as a bearer token). Errors then carry a DPoP challenge."""
     if dpop_scheme:
-        result = replace(result, scheme="DPoP")
+        result = type(result)(  # as dataclasses.replace, in a fraction of its time
+            claims=result.claims,
+            error=result.error,
+            description=result.description,
+            token_sent=result.token_sent,
+            scheme="DPoP",
+        )
     if not result.valid or token is None:
         return result
     cnf = result.claims.get("cnf")

@@ -7,9 +7,7 @@ import hashlib
 import time
 from typing import Any, TypeGuard
 
-from django.core.cache import cache
-
-from .. import presets
+from .. import presets, single_use
 from ..issuer import endpoint
 from . import client_keys
 
@@ -84,8 +82,8 @@ def check(app: Any, assertion: str, issuer: str) -> str | None:
     jti = claims.get("jti")
     if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI:
         return "assertion_jti"
-    # RFC 7523 §3 item 7: one use per jti until the assertion expires; cache.add is atomic on a shared cache.
+    # RFC 7523 §3 item 7: one use per jti until the assertion expires, across every process sharing the cache.
     key = "authflows:assertion:" + hashlib.sha256(f"{app.client_id}\n{jti}".encode()).hexdigest()
-    if not cache.add(key, 1, int(exp - now + LEEWAY) + 1):
+    if not single_use.spend(key, int(exp - now + LEEWAY) + 1):
         return "assertion_replayed"
     return None

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from django.utils import timezone
 from jwcrypto import jwk, jws
 
-from django_authflows.jws import b64url_decode, b64url_encode, p256_der_to_raw
+from django_authflows.jws import b64url_decode, b64url_encode, p256_der_to_raw, p256_raw_to_der
 from django_authflows.models import SigningKey
 from django_authflows.resource.bearer import verify_jwt
 from django_authflows.resource.keys import key_cache
@@ -128,6 +128,19 @@ def test_der_to_raw_matches_decode_dss_signature_on_real_signatures():
         der = key.sign(i.to_bytes(2, "big"), ec.ECDSA(hashes.SHA256()))
         r, s = decode_dss_signature(der)
         assert p256_der_to_raw(der) == r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+@pytest.mark.parametrize("r,s", [(1, 1), (0, 2**255), (2**255, 0), (2**256 - 1, 2**256 - 1), (127, 128), (2**247, 2**248 - 1)])
+def test_raw_to_der_matches_encode_dss_signature(r, s):
+    """Leading zero bytes are dropped, a sign byte is added where the high bit is set, zero stays one byte."""
+    assert p256_raw_to_der(r.to_bytes(32, "big") + s.to_bytes(32, "big")) == encode_dss_signature(r, s)
+
+
+def test_raw_to_der_round_trips_real_signatures():
+    key = ec.generate_private_key(ec.SECP256R1())
+    for i in range(300):
+        der = key.sign(i.to_bytes(2, "big"), ec.ECDSA(hashes.SHA256()))
+        assert p256_raw_to_der(p256_der_to_raw(der)) == der
 
 
 # -- what jwcrypto and authlib make with our key, read by verify_jwt ------------------------------------

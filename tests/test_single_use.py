@@ -1,0 +1,85 @@
+"""django_authflows.single_use: a mark set once across every process sharing Django's cache, on Django's
+own RedisCache, django-redis (each through the fast path on a connection of its own) and the local cache."""
+from __future__ import annotations
+
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+
+from django_authflows import single_use
+
+from .concurrency.conftest import REDIS, reachable
+
+DB = 13
+BACKENDS = {
+    "django-redis": "django_redis.cache.RedisCache",
+    "django": "django.core.cache.backends.redis.RedisCache",
+}
+
+
+@pytest.fixture(params=list(BACKENDS))
+def redis_cache(request: Any, settings: Any) -> Any:
+    if not reachable(REDIS):
+        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
+    import redis
+
+    prefix = "authflows-test-" + uuid.uuid4().hex[:12]
+    settings.CACHES = {"default": {"BACKEND": BACKENDS[request.param],
+                                   "LOCATION": f"redis://{REDIS[0]}:{REDIS[1]}/{DB}", "KEY_PREFIX": prefix}}
+    client = redis.Redis(host=REDIS[0], port=REDIS[1], db=DB)
+    yield client
+    keys = list(client.scan_iter(match=prefix + ":*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def test_the_redis_fast_path_is_taken(redis_cache):
+    assert single_use._connection() is not None
+
+
+def test_once_then_refused_with_the_key_and_expiry_cache_add_would_write(redis_cache):
+    assert single_use.spend("authflows:test:one", 30) is True
+    assert single_use.spend("authflows:test:one", 30) is False
+    assert cache.get("authflows:test:one") == 1  # the same key and value as cache.add(key, 1, 30)
+    assert cache.add("authflows:test:one", 1, 30) is False
+    assert 0 < redis_cache.ttl(cache.make_key("authflows:test:one")) <= 30
+
+
+def test_one_winner_among_threads_each_on_its_own_connection(redis_cache):
+    results: list[bool] = []
+    barrier = threading.Barrier(8)
+
+    def spend() -> None:
+        barrier.wait()
+        results.append(single_use.spend("authflows:test:race", 30))
+
+    threads = [threading.Thread(target=spend) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert sorted(results) == [False] * 7 + [True]
+
+
+def test_a_connection_killed_by_redis_falls_back_then_reconnects(redis_cache):
+    assert single_use.spend("authflows:test:before", 30) is True
+    name = "authflows-single-use-" + uuid.uuid4().hex[:8]
+    single_use._connection().send_command("CLIENT", "SETNAME", name)
+    single_use._connection().read_response()
+    assert redis_cache.client_kill_filter(_type="normal", skipme=True) >= 1  # every other client, ours included
+    assert single_use.spend("authflows:test:after", 30) is True  # the dead connection: answered by cache.add
+    assert single_use.spend("authflows:test:after", 30) is False  # a new connection of its own again
+    assert single_use.spend("authflows:test:before", 30) is False
+
+
+def test_other_caches_use_cache_add(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": "single-use-" + uuid.uuid4().hex}}
+    assert single_use._connection() is None
+    assert single_use.spend("authflows:test:local", 30) is True
+    assert single_use.spend("authflows:test:local", 30) is False
+    assert cache.get("authflows:test:local") == 1
