@@ -29,23 +29,30 @@ def refusal(exc: dpop.ProofError) -> HttpResponse:
     return response
 
 
+def endpoint_proof(request: HttpRequest, name: str) -> dpop.Proof | None:
+    """The verified ``DPoP`` proof of a POST to the endpoint ``name`` (``token``, ``par``), or None when
+    the request has none: RFC 9449 §4.3 with ``htu`` the endpoint as discovery advertises it, and a server
+    nonce when ``AUTHFLOWS["DPOP_NONCE"]`` asks for one. Raises :class:`dpop.ProofError`."""
+    value = dpop.proof_header(request)
+    if value is None:
+        return None
+    return dpop.verify_proof(
+        value,
+        method="POST",
+        url=endpoint(issuer_for(request), name),
+        require_nonce=authflows_settings.DPOP_NONCE,
+    )
+
+
 def check_token_request(ctx: RequestContext, request: HttpRequest) -> HttpResponse | None:
-    """Verify the token request's ``DPoP`` proof, if any (RFC 9449 §4.3, ``htu`` the token endpoint as
-    discovery advertises it), and keep its key's thumbprint on the context for the tokens to be bound to.
-    Returns the error response, or None."""
+    """Verify the token request's ``DPoP`` proof, if any, and keep its key's thumbprint on the context for
+    the tokens to be bound to. Returns the error response, or None."""
     try:
-        value = dpop.proof_header(request)
-        if value is None:
-            return None
-        proof = dpop.verify_proof(
-            value,
-            method="POST",
-            url=endpoint(issuer_for(request), "token"),
-            require_nonce=authflows_settings.DPOP_NONCE,
-        )
+        proof = endpoint_proof(request, "token")
     except dpop.ProofError as exc:
         return refusal(exc)
-    ctx.dpop_jkt = proof.jkt
+    if proof is not None:
+        ctx.dpop_jkt = proof.jkt
     return None
 
 

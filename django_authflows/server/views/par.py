@@ -7,11 +7,10 @@ from oauth2_provider.exceptions import FatalClientError, OAuthToolkitError
 from oauthlib.oauth2.rfc6749 import errors
 
 from ... import audit, dpop
-from ...conf import authflows_settings
-from ...issuer import endpoint, issuer_for
+from ...issuer import issuer_for
 from .. import audience, oidc_request, par
 from ..core import get_authorization_core, get_core
-from ..dpop import refusal as dpop_refusal
+from ..dpop import endpoint_proof, refusal as dpop_refusal
 from ..endpoint import ClientEndpoint
 from ..limits import parameter_problem
 from ..request_object import RequestObjectError, parameters
@@ -62,17 +61,11 @@ class PushedAuthorizationView(ClientEndpoint):
         """RFC 9449 §10.1: a DPoP proof sent to the PAR endpoint binds the code to its key, as ``dpop_jkt`` would;
         when both are sent they must name the same key."""
         try:
-            value = dpop.proof_header(request)
-            if value is None:
-                return pairs, None
-            proof = dpop.verify_proof(
-                value,
-                method="POST",
-                url=endpoint(issuer_for(request), "par"),
-                require_nonce=authflows_settings.DPOP_NONCE,
-            )
+            proof = endpoint_proof(request, "par")
         except dpop.ProofError as exc:
             return pairs, dpop_refusal(exc)
+        if proof is None:
+            return pairs, None
         sent = [v for k, v in pairs if k == "dpop_jkt"]
         if sent and sent != [proof.jkt]:
             return pairs, json_error(dpop.INVALID_PROOF, "dpop_jkt does not match the key of the DPoP proof.")
