@@ -42,6 +42,8 @@ class RequestContext:
     family_id: Any = None
     session: dict[str, Any] | None = None
     grant: Any = None
+    #: The code validate_code accepted, not claimed yet (see flows.authorization_code.claim_code).
+    code_pending: Any = None
     access_token_id: Any = None
     jti: str | None = None
     redirect_uri_sent: bool = True

@@ -149,6 +149,15 @@ class AuthflowsOAuthLibCore(OAuthLibCore):
             cached = request._authflows_body = parse_body(request)  # type: ignore[attr-defined]
         return cached
 
+    def create_token_response(self, request: HttpRequest) -> tuple[Any, Any, Any, Any]:
+        try:
+            return super().create_token_response(request)
+        finally:
+            # A code the validator accepted is spent even when the request then failed (flows.authorization_code)
+            spend = getattr(self.server.request_validator, "spend_pending_code", None)
+            if spend is not None:
+                spend(context(request))
+
     def create_authorization_response(
         self, request: HttpRequest, scopes: list[str], credentials: dict[str, Any], allow: bool
     ) -> tuple[str, int]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError
+from django.db import IntegrityError, router, transaction
+from oauth2_provider.models import get_access_token_model
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -12,7 +13,7 @@ from .. import presets, registry
 from ..conf import authflows_settings
 from . import audience, dpop
 from .client_auth import ClientAuthenticationMixin
-from .flows.authorization_code import record_issued
+from .flows.authorization_code import claim_code
 from .flows.client_credentials import ClientCredentialsValidatorMixin
 from .flows.implicit import ImplicitValidatorMixin
 from .flows.pkce import PKCEValidatorMixin
@@ -71,14 +72,23 @@ class AuthflowsValidator(
 
     def save_bearer_token(self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any) -> Any:
         """oauthlib offers a refresh token to every code exchange: keep it only with ``offline_access``
-        for an application that has the refresh grant (as Auth0)."""
-        if request.grant_type == "refresh_token":
-            self.claim_refresh_token(request)
+        for an application that has the refresh grant (as Auth0).
+
+        One transaction claims the code or the refresh token and records the tokens issued for it: a
+        request that loses the claim to a parallel one writes nothing."""
         if "refresh_token" in token and not refresh_allowed(request):
             del token["refresh_token"]
         dpop.bind(token, request)
+        rotating = request.grant_type == "refresh_token"
+        claimed = True
         try:
-            saved = super().save_bearer_token(token, request, *args, **kwargs)
+            with transaction.atomic(using=router.db_for_write(get_access_token_model())):
+                if rotating:
+                    claimed = self.claim_refresh_token(request)
+                if claimed:
+                    self._save_bearer_token(token, request, *args, **kwargs)
+                    if request.grant_type == "authorization_code":
+                        claim_code(request)
         except IntegrityError:
             # The application (or the user) was deleted after this process loaded it: the client or the grant
             # is gone (RFC 6749 §5.2), and this process's copies are stale.
@@ -86,9 +96,9 @@ class AuthflowsValidator(
             if request.grant_type == "client_credentials":
                 raise errors.InvalidClientError(request=request) from None
             raise errors.InvalidGrantError(request=request) from None
-        if request.grant_type == "authorization_code":
-            record_issued(request)
-        return saved
+        if not claimed:  # outside the transaction: a replay revokes the family, which must stay revoked
+            self.reused(request)
+        return None
 
     def get_default_scopes(self, client_id: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
         return ["openid"] if request.grant_type != "client_credentials" else []

@@ -43,18 +43,39 @@ def revoke_issued(grant: Any) -> None:
     )
 
 
-def record_issued(request: Request) -> None:
-    """Remember on the redeemed code which tokens it issued, so that a replay can revoke them."""
+def claim_code(request: Request) -> None:
+    """RFC 6749 §4.1.2: single use. Claims the code :meth:`AuthorizationCodeValidatorMixin.validate_code`
+    accepted, in the transaction that records its tokens, and remembers on it which tokens it issued, so that
+    a replay can revoke them: one conditional UPDATE, which only one of any number of parallel redemptions
+    makes (the others' tokens are rolled back, and they answer ``invalid_grant``)."""
     ctx = context_of(request)
-    grant = ctx.grant
+    grant = ctx.code_pending
     if grant is None:
         return
+    ctx.code_pending = None
     claims = json.loads(grant.claims or "{}")
     claims.setdefault(_PRIVATE, {})["issued"] = {
         "access_token": ctx.access_token_id,
         "family": str(ctx.family_id) if ctx.family_id else None,
     }
-    type(grant).objects.filter(pk=grant.pk).update(claims=json.dumps(claims))
+    claimed = (
+        type(grant)
+        .objects.filter(pk=grant.pk, expires=grant.expires)
+        .update(expires=REDEEMED, claims=json.dumps(claims))
+    )
+    if claimed != 1:
+        raise errors.InvalidGrantError(request=request)
+
+
+def spend_pending_code(ctx: Any) -> None:
+    """A code that :meth:`AuthorizationCodeValidatorMixin.validate_code` accepted is spent even when the
+    request fails afterwards (a wrong code_verifier or redirect_uri, an error while issuing): called once
+    the token endpoint has answered."""
+    grant = ctx.code_pending
+    if grant is None:
+        return
+    ctx.code_pending = None
+    type(grant).objects.filter(pk=grant.pk, expires=grant.expires).update(expires=REDEEMED)
 
 
 def _grant_for(request: Request, code: str) -> Any:
@@ -66,7 +87,8 @@ def _grant_for(request: Request, code: str) -> Any:
 
 
 class AuthorizationCodeValidatorMixin(OAuth2Validator):
-    """Codes are claimed with a conditional UPDATE, so two parallel redemptions never both succeed."""
+    """Codes are claimed with a conditional UPDATE (:func:`claim_code`), so two parallel redemptions never both
+    succeed."""
 
     def get_authorization_code_scopes(
         self, client_id: str, code: str, redirect_uri: str, request: Request
@@ -88,10 +110,9 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
             return False
         # RFC 9449 §10: checked before the code is spent, so a thief without the key cannot burn it.
         check_bound(json.loads(grant.claims or "{}").get(_PRIVATE, {}).get("dpop_jkt"), request, "authorization code")
-        # RFC 6749 §4.1.2: single use. Only one of any number of parallel requests updates the row.
-        claimed = type(grant).objects.filter(pk=grant.pk, expires=grant.expires).update(expires=REDEEMED)
-        if claimed != 1:
-            return False
+        # RFC 6749 §4.1.2: single use. Spent from here on, whatever follows: claimed by :func:`claim_code`
+        # with the tokens it issues, else by :func:`spend_pending_code` once the request has failed.
+        context_of(request).code_pending = grant
         claims = json.loads(grant.claims or "{}")
         private = claims.pop(_PRIVATE, {})
         request.scopes = grant.scope.split()
@@ -135,11 +156,16 @@ class AuthorizationCodeValidatorMixin(OAuth2Validator):
             )
         return True
 
+    @staticmethod
+    def spend_pending_code(ctx: Any) -> None:
+        """Called by the token endpoint once it has answered (see :func:`spend_pending_code`)."""
+        spend_pending_code(ctx)
+
     def invalidate_authorization_code(
         self, client_id: str, code: str, request: Request, *args: Any, **kwargs: Any
     ) -> None:
-        """Nothing to do: :meth:`validate_code` already claimed the code; the row stays, marked
-        redeemed, until ``authflows cleanup`` so that a replay is recognised."""
+        """Nothing to do: :func:`claim_code` claimed the code with the tokens it issued; the row stays,
+        marked redeemed, until ``authflows cleanup`` so that a replay is recognised."""
 
     def get_authorization_code_nonce(
         self, client_id: str, code: str, redirect_uri: str, request: Request

@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 from oauth2_provider.models import get_refresh_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
@@ -47,7 +48,7 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         rt = (
             get_refresh_token_model()
             .objects.filter(token_checksum=token_checksum(refresh_token))
-            .select_related("access_token", "user", "application")
+            .select_related("access_token", "user")  # its application is the client's: compared by pk below
             .order_by(F("revoked").desc(nulls_first=True))
             .first()
         )
@@ -81,25 +82,54 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
 
     @staticmethod
     def _reused(rt: Any, now: datetime.datetime, request: Request) -> None:
-        leeway = reuse_leeway(rt.application)
+        client: Any = request.client  # the token's application (validate_refresh_token compared them)
+        leeway = reuse_leeway(client)
         if leeway and rt.revoked > now - datetime.timedelta(seconds=leeway):
             raise ReusedWithinLeeway()
         # RFC 9700 §4.14.2: a rotated token used again means it leaked; revoke the whole family.
         revoke_family(rt.token_family)
-        audit.event(
-            "refresh_token_reused", client_id=rt.application.client_id, user_id=rt.user_id, family=str(rt.token_family)
-        )
+        audit.event("refresh_token_reused", client_id=client.client_id, user_id=rt.user_id, family=str(rt.token_family))
         raise invalid(request)
 
-    def claim_refresh_token(self, request: Request) -> None:
+    def claim_refresh_token(self, request: Request) -> bool:
         """Rotation claims the token with a conditional UPDATE once the request is known to be good (so a
-        refused refresh does not spend it): of any number of parallel refreshes, one wins; the others are
-        replays of a rotated token."""
+        refused refresh does not spend it), in the transaction that records its successor: of any number of
+        parallel refreshes, one wins; for the others (False) the token is a rotated one used again, see
+        :meth:`reused`, to be called once their transaction has ended."""
         rt: Any = request.refresh_token_instance
         now = timezone.now()
-        if not type(rt).objects.filter(pk=rt.pk, revoked__isnull=True).update(revoked=now, updated=now):
-            rt.revoked = now
-            self._reused(rt, now, request)
+        if type(rt).objects.filter(pk=rt.pk, revoked__isnull=True).update(revoked=now, updated=now):
+            return True
+        rt.revoked = now
+        return False
+
+    def reused(self, request: Request) -> None:
+        """Raises for a refresh token that :meth:`claim_refresh_token` could not claim."""
+        rt: Any = request.refresh_token_instance
+        self._reused(rt, rt.revoked, request)
+
+    def _save_bearer_token(self, token: dict[str, Any], request: Request, *args: Any, **kwargs: Any) -> None:
+        """A rotation whose refresh token :meth:`claim_refresh_token` has just claimed: a new access token
+        and a new refresh token in the same family. DOT's rotation would read the claimed token and its
+        successor access token again, and try to revoke it a second time (a no-op: it is revoked); what it
+        then writes is this."""
+        rt: Any = getattr(request, "refresh_token_instance", None)
+        if (
+            request.grant_type != "refresh_token"
+            or rt is None
+            or "scope" not in token
+            or not token.get("refresh_token")
+            or not self.rotate_refresh_token(request)
+        ):
+            return super()._save_bearer_token(token, request, *args, **kwargs)
+        self._check_and_set_request_resource(request)
+        expires = timezone.now() + datetime.timedelta(
+            seconds=token.get("expires_in", oauth2_settings.ACCESS_TOKEN_EXPIRE_SECONDS)
+        )
+        access_token = self._create_access_token(expires, request, token, source_refresh_token=rt)
+        self._create_refresh_token(request, token["refresh_token"], access_token, rt)
+        request.refresh_token_instance = None  # type: ignore[attr-defined]  # as DOT leaves it
+        return None
 
     def get_original_scopes(self, refresh_token: str, request: Request, *args: Any, **kwargs: Any) -> list[str]:
         rt: Any = request.refresh_token_instance
