@@ -63,6 +63,26 @@ def generate_access_token(request: Request) -> str:
     return sign(claims, typ="at+jwt", alg=api.signing_alg if api else None)
 
 
+def client_credentials_token(
+    *, issuer: str, client_id: str, api: Any, scopes: list[str], lifetime: int, jkt: str | None
+) -> tuple[str, str]:
+    """(token, jti): the access token :func:`generate_access_token` makes for the client-credentials grant,
+    made without an oauthlib request (the token endpoint's lean path)."""
+    extra: dict[str, Any] = {"gty": "client-credentials"}
+    if jkt:  # RFC 9449 §6.1: the access token is bound to the DPoP proof's key
+        extra["cnf"] = {"jkt": jkt}
+    claims = access_token_claims(
+        issuer=issuer,
+        subject=f"{client_id}@clients",
+        client_id=client_id,
+        audience=api.identifier,
+        scopes=scopes,
+        lifetime=lifetime,
+        extra=extra,
+    )
+    return sign(claims, typ="at+jwt", alg=api.signing_alg), claims["jti"]
+
+
 def generate_refresh_token(request: Request) -> str:
     """Opaque, 256 bits; stored only as a hash (DOT's RFC 9700 token storage)."""
     return secrets.token_urlsafe(32)
