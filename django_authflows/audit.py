@@ -6,6 +6,8 @@ fields travel in ``record.authflows`` for JSON formatters."""
 from __future__ import annotations
 
 import logging
+import re
+import sys
 from typing import Any
 
 log = logging.getLogger("django_authflows.audit")
@@ -29,20 +31,35 @@ FORBIDDEN = frozenset(
 )
 
 
+#: Characters that make a value quoted.
+_QUOTED = re.compile(r'[ "=\n\r\t]')
+
+
 def _value(value: Any) -> str:
     text = str(value)
-    if not text or any(c in text for c in ' "=\n\r\t'):
+    if not text or _QUOTED.search(text):
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
     return text
 
 
 def event(name: str, level: int = logging.INFO, **fields: Any) -> None:
     """Log one audit event; ``None`` fields are left out and a field named like a secret is redacted."""
+    if not log.isEnabledFor(level):
+        return
     clean = {k: ("[redacted]" if k in FORBIDDEN else v) for k, v in fields.items() if v is not None}
-    log.log(
+    # What Logger.log does, less its search of the stack for the caller, which is always this function.
+    record = log.makeRecord(
+        log.name,
         level,
+        _SOURCE,
+        sys._getframe().f_lineno,
         "event=%s %s",
-        name,
-        " ".join(f"{k}={_value(v)}" for k, v in clean.items()),
-        extra={"authflows": {"event": name, **clean}},
+        (name, " ".join(f"{k}={_value(v)}" for k, v in clean.items())),
+        None,
+        "event",
+        {"authflows": {"event": name, **clean}},
     )
+    log.handle(record)
+
+
+_SOURCE = event.__code__.co_filename

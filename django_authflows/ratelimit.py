@@ -14,6 +14,7 @@ import hashlib
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.cache import BaseCache, cache, caches
 from django.core.cache.backends.locmem import LocMemCache
@@ -39,8 +40,9 @@ class Limit:
     @property
     def retry_after(self) -> int:
         reset_at = self.reset_at
-        if reset_at is None:
+        if reset_at is None:  # read once, when a Retry-After is needed
             reset_at = float(store().get(self.cache_key + ":t") or time.time() + self.window)
+            object.__setattr__(self, "reset_at", reset_at)
         return max(1, math.ceil(reset_at - time.time()))
 
 
@@ -61,8 +63,16 @@ def store() -> BaseCache:
     if type(caches["default"]).__name__ in ATOMIC_BACKENDS:
         return cache
     if _local_store is None:
-        _local_store = LocMemCache("authflows-ratelimit", {"OPTIONS": {"MAX_ENTRIES": LOCAL_MAX_ENTRIES}})
+        _local_store = _LimiterStore("authflows-ratelimit", {"OPTIONS": {"MAX_ENTRIES": LOCAL_MAX_ENTRIES}})
     return _local_store
+
+
+class _LimiterStore(LocMemCache):
+    """This process's limiter store. Its keys are made by :func:`_key` (a prefix, a limit name and 32 hex
+    digits), so the per-character check Django makes of every key for memcached's sake is skipped."""
+
+    def validate_key(self, key: str) -> None:
+        return None
 
 
 def clear() -> None:
@@ -76,23 +86,23 @@ def _key(name: str, key: str) -> str:
 
 
 def peek_many(checks: list[tuple[str, str]]) -> list[Limit]:
-    """The current count of each (limit name, key) in AUTHFLOWS['RATE_LIMITS'], in one cache read."""
+    """The current count of each (limit name, key) in AUTHFLOWS['RATE_LIMITS'], in one cache read (the window's
+    end is read only for a Retry-After)."""
+    return peek_with(checks)[0]
+
+
+def peek_with(checks: list[tuple[str, str]], also: str | None = None) -> tuple[list[Limit], Any]:
+    """:func:`peek_many`, and the value of the default cache's key ``also`` when the limits live in the
+    default cache (one ``get_many``), else None."""
     keys = [_key(name, key) for name, key in checks]
-    values = store().get_many(keys + [k + ":t" for k in keys]) if keys else {}
+    limits = store()
+    extra = [also] if also is not None and limits is cache else []
+    values = limits.get_many(keys + extra) if keys or extra else {}
     out = []
     for (name, _), cache_key in zip(checks, keys, strict=True):
         limit, window = authflows_settings.RATE_LIMITS[name]
-        stored = values.get(cache_key + ":t")
-        out.append(
-            Limit(
-                int(values.get(cache_key) or 0),
-                int(limit),
-                int(window),
-                cache_key,
-                float(stored) if stored is not None else time.time() + window,
-            )
-        )
-    return out
+        out.append(Limit(int(values.get(cache_key) or 0), int(limit), int(window), cache_key))
+    return out, (values.get(also) if extra else None)
 
 
 def peek(name: str, key: str) -> Limit:

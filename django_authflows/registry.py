@@ -163,6 +163,19 @@ def read_generation() -> str:
     return generation
 
 
+def shared_generation_key() -> str | None:
+    """The cache key of the generation when it lives in the shared cache (so it can be read along with other
+    keys), else None."""
+    return None if in_database() else GENERATION_KEY
+
+
+def prime_generation(value: Any) -> None:
+    """The generation, read from the shared cache with other keys at the start of this request (one round
+    trip instead of two): the request's lookups use it as :func:`read_generation` would have returned it."""
+    if isinstance(value, str) and value and getattr(_local, "in_request", False) and not in_database():
+        _local.request_generation = value
+
+
 def write_generation(value: str) -> None:
     """Publish ``value`` as the generation every process reads (called after the change committed)."""
     if in_database():

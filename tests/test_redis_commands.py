@@ -181,3 +181,22 @@ def test_a_dpop_request_sends_one_set_and_a_replay_is_refused_by_it(kind, client
     with RedisCommands(*redis_cache) as commands:
         call(proof, 401)
     assert commands.verbs() == ["SET"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_client_credentials_grant_is_two_round_trips(client, make_client, make_api, redis_cache):
+    """As in production (rows committed and kept): the failed-authentication counters and the registry's
+    generation in one MGET, then the client's token count (django-redis's atomic incr, an EVAL); one INSERT."""
+    app = make_client("m2m")
+    create_client_grant(app, make_api(), ["read:messages"])
+
+    def token() -> None:
+        response = client.post("/oauth/token", {"grant_type": "client_credentials", "audience": AUD},
+                               HTTP_AUTHORIZATION=basic(app))
+        assert response.status_code == 200, response.content
+
+    token()
+    token()  # the token count's window is open
+    verbs, sql = counted(redis_cache, token)
+    # two round trips; EXISTS and INCRBY are the script's own, run inside Redis (MONITOR lists them too)
+    assert (verbs, sql) == (["MGET", "EVAL", "EXISTS", "INCRBY"], 1)

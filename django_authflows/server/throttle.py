@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 
-from .. import audit, ratelimit
+from .. import audit, ratelimit, registry
 from .context import RequestContext
 from .responses import json_error
 
@@ -33,7 +33,10 @@ def refuse_failing(ctx: RequestContext, client_id: str) -> HttpResponse | None:
     checks = [("client_auth_ip", ctx.ip)]
     if client_id:
         checks.append(("client_auth_client", _pair(client_id, ctx.ip)))
-    for (name, _key), state in zip(checks, ratelimit.peek_many(checks), strict=True):
+    # The registry's generation, which the client's lookup reads next, comes in the same round trip.
+    states, generation = ratelimit.peek_with(checks, also=registry.shared_generation_key())
+    registry.prime_generation(generation)
+    for (name, _key), state in zip(checks, states, strict=True):
         if state.exceeded:
             audit.event("rate_limited", limit=name, client_id=client_id[:100] or None, ip=ctx.ip)
             return too_many(state, "Too many failed client authentications from this address; try again later.")
