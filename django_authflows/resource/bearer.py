@@ -11,6 +11,7 @@ from hashlib import sha256
 from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
+from django.core.signals import setting_changed
 from django.http import HttpRequest
 from django.urls import NoReverseMatch
 
@@ -47,7 +48,25 @@ class BearerResult:
 
     @property
     def scopes(self) -> frozenset[str]:
-        return frozenset(str(self.claims.get("scope", "")).split())
+        return scopes_of(self.claims)
+
+
+#: The scope sets of the ``scope`` strings seen, made once per distinct string (a few per API).
+_scope_sets: dict[str, frozenset[str]] = {}
+SCOPE_SETS_SIZE = 1024
+
+
+def scopes_of(claims: dict[str, Any]) -> frozenset[str]:
+    """The set of the space-separated ``scope`` claim."""
+    scope = claims.get("scope", "")
+    if type(scope) is not str:  # exactly str: the memo is keyed by it
+        return frozenset(str(scope).split())
+    found = _scope_sets.get(scope)
+    if found is None:
+        if len(_scope_sets) >= SCOPE_SETS_SIZE:
+            _scope_sets.clear()
+        found = _scope_sets[scope] = frozenset(scope.split())
+    return found
 
 
 class _Entry(NamedTuple):
@@ -56,25 +75,42 @@ class _Entry(NamedTuple):
     header: dict[str, Any]
     claims: dict[str, Any]
     exp: float
+    at_jwt: bool  # the header's typ is at+jwt (the type of every protected request), found once
+
+
+class _Accepted(NamedTuple):
+    """What the full validation found of a token sent as ``Authorization: Bearer``: valid for this issuer
+    and audience, not DPoP-bound (:func:`authenticate_bearer`)."""
+
+    entry: _Entry
+    checksum: str
+    issuer: str
+    audience: str
+    nbf: float  # -inf without nbf
 
 
 class VerifiedTokens:
     """Tokens whose signature this process already verified, by SHA-256 of the token (the signature check
-    is most of a protected request). Only the signature and the decoding are remembered: the ``typ``,
-    expiry, issuer, audience, scopes and revocation are checked on every request. An entry is never used
-    past the token's ``exp`` nor once the key that verified it left the key set (or was replaced); the
-    least recently used entries go beyond ``AUTHFLOWS["TOKEN_CACHE_SIZE"]``."""
+    is most of a protected request). An entry is never used past the token's ``exp`` nor once the key that
+    verified it left the key set (or was replaced); the least recently used entries go beyond
+    ``AUTHFLOWS["TOKEN_CACHE_SIZE"]``.
+
+    The Authorization headers of tokens that were then found valid (``typ``, issuer, audience, not
+    DPoP-bound) are remembered too, with that verdict: the next request with the same header skips the
+    parsing, the hashing and those checks, and checks what can change: the issuer and audience asked for,
+    expiry and ``nbf``, the key, revocation (as many headers as entries, the oldest go first)."""
 
     def __init__(self) -> None:
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._accepted: dict[str, _Accepted] = {}
         self._lock = threading.Lock()
 
-    def get(self, checksum: str) -> _Entry | None:
+    def get(self, checksum: str, now: float | None = None) -> _Entry | None:
         entry = self._entries.get(checksum)
         if entry is None:
             return None
         found = key_cache.get(entry.kid)
-        if found is None or found[1] is not entry.key or entry.exp + LEEWAY < time.time():
+        if found is None or found[1] is not entry.key or entry.exp + LEEWAY < (time.time() if now is None else now):
             self._entries.pop(checksum, None)
             return None
         try:  # noqa: SIM105 (contextlib.suppress costs more on this path)
@@ -90,12 +126,20 @@ class VerifiedTokens:
             while len(self._entries) > size:
                 self._entries.popitem(last=False)
 
+    def accept(self, header: str, accepted: _Accepted) -> None:
+        size = authflows_settings.TOKEN_CACHE_SIZE
+        with self._lock:
+            self._accepted[header] = accepted
+            while len(self._accepted) > size:
+                del self._accepted[next(iter(self._accepted))]
+
     def __len__(self) -> int:
         return len(self._entries)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._accepted.clear()
 
 
 def _fail(description: str) -> BearerResult:
@@ -153,6 +197,9 @@ def extract_token(request: HttpRequest, allow_body: bool = False) -> tuple[str |
     return token, None
 
 
+AT_JWT = "at+jwt"
+
+
 def _typ_ok(header: dict[str, Any], typ: str) -> bool:
     token_typ, expected_typ = str(header.get("typ", "")).lower(), typ.lower()
     return token_typ == expected_typ or token_typ == "application/" + expected_typ
@@ -173,9 +220,10 @@ def verify_jwt(
     against a key parsed when the key set was fetched, and a signed header is decoded once per process."""
     if checksum is None:
         checksum = token_checksum(token)
-    entry = verified.get(checksum)
+    now = time.time()
+    entry = verified.get(checksum, now)
     if entry is not None:
-        if not _typ_ok(entry.header, typ):
+        if not (entry.at_jwt if typ == AT_JWT else _typ_ok(entry.header, typ)):
             return _fail("Only access tokens are accepted.")
         claims = entry.claims
     else:
@@ -210,23 +258,30 @@ def verify_jwt(
         if not isinstance(claims, dict):
             return _fail("The access token is malformed.")
         exp = claims.get("exp")
-        if isinstance(exp, (int, float)) and not isinstance(exp, bool) and exp + LEEWAY >= time.time():
-            verified.put(checksum, _Entry(kid, found[1], header, claims, float(exp)))
+        now = time.time()  # the signature check took a while
+        if isinstance(exp, (int, float)) and not isinstance(exp, bool) and exp + LEEWAY >= now:
+            verified.put(checksum, _Entry(kid, found[1], header, claims, float(exp), _typ_ok(header, AT_JWT)))
         if len(_signed_headers) >= HEADER_CACHE_SIZE:
             _signed_headers.clear()
         _signed_headers[encoded_header] = header
-    now = time.time()
+    return _check_claims(claims, issuer, audience, check_expiry, now)
+
+
+def _check_claims(
+    claims: dict[str, Any], issuer: str, audience: str | None, check_expiry: bool, now: float
+) -> BearerResult:
     exp, nbf = claims.get("exp"), claims.get("nbf")
     if not isinstance(exp, (int, float)) or (check_expiry and exp + LEEWAY < now):
         return _fail("The access token expired.")
-    if isinstance(nbf, (int, float)) and nbf - LEEWAY > now:
+    if nbf is not None and isinstance(nbf, (int, float)) and nbf - LEEWAY > now:
         return _fail("The access token is not valid yet.")
     if claims.get("iss") != issuer:
         return _fail("The access token was issued by another issuer.")
-    aud = claims.get("aud")
-    if audience is not None and audience != aud and not (isinstance(aud, list) and audience in aud):
-        return _fail("The access token is not for this API.")
-    return BearerResult(claims=claims)
+    if audience is not None:
+        aud = claims.get("aud")
+        if audience != aud and not (isinstance(aud, list) and audience in aud):
+            return _fail("The access token is not for this API.")
+    return BearerResult(claims)
 
 
 _keys_changed_seen = 0
@@ -251,33 +306,118 @@ def _issuer(request: HttpRequest) -> str | None:
         return None
 
 
+class _Config(NamedTuple):
+    """The settings every protected request reads, taken once (until ``AUTHFLOWS`` changes)."""
+
+    audience: str | None
+    issuer: str | None
+    check_revocation: bool
+
+
+_config: _Config | None = None
+
+
+def _load_config() -> _Config:
+    global _config
+    _config = _Config(authflows_settings.AUDIENCE, authflows_settings.ISSUER, authflows_settings.CHECK_REVOCATION)
+    return _config
+
+
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    global _config
+    if setting == "AUTHFLOWS":
+        _config = None
+
+
+setting_changed.connect(_settings_changed)
+
+
 def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, allow_body: bool = False) -> BearerResult:
     """Validate the request's bearer token once; the result is memoised on the request. ``allow_body``
     also accepts the token in a form body (RFC 6750 §2.2), for /userinfo only."""
-    cache: dict[tuple[str | None, bool], BearerResult] = request.__dict__.setdefault(_ATTR, {})
-    if (audience, allow_body) in cache:
-        return cache[(audience, allow_body)]
+    memo: dict[tuple[str | None, bool], BearerResult] | None = request.__dict__.get(_ATTR)
+    if memo is None:
+        memo = request.__dict__[_ATTR] = {}
+    else:
+        known = memo.get((audience, allow_body))
+        if known is not None:
+            return known
+    meta = request.META
+    header = meta.get("HTTP_AUTHORIZATION")
+    in_header = header is not None and not allow_body and not meta.get("QUERY_STRING")
+    if in_header:
+        accepted = verified._accepted.get(header)  # type: ignore[arg-type]
+        if accepted is not None:  # found valid before: what can have changed since (see VerifiedTokens)
+            config = _config or _load_config()
+            if accepted.audience == (audience if audience is not None else config.audience) and accepted.issuer == (
+                config.issuer or _issuer(request)
+            ):
+                if config.check_revocation:
+                    local_denylist.sync_if_due()
+                    if local_denylist.keys_changed != _keys_changed_seen:
+                        _follow_key_changes()
+                now = time.time()
+                entry = accepted.entry
+                key = key_cache.get(entry.kid)
+                if (
+                    key is not None
+                    and key[1] is entry.key
+                    and entry.exp + LEEWAY >= now
+                    and accepted.nbf - LEEWAY <= now
+                    and not (config.check_revocation and local_denylist.denies(accepted.checksum, entry.claims))
+                ):
+                    result = memo[(audience, allow_body)] = BearerResult(entry.claims)
+                    return result
+            # else the full validation, which tells why (expired, key gone, revoked) or finds it valid again
+    result, token, checksum = _validate(request, audience, allow_body)
+    dpop_scheme = scheme_of(request) == "DPoP"
+    # RFC 9449 §7: the DPoP scheme, or a DPoP-bound token (cnf) sent as a bearer token, is .dpop's to judge;
+    # bind_to_proof() leaves any other result as it is.
+    if result.token_sent and (dpop_scheme or (result.error is None and result.claims.get("cnf") is not None)):
+        result = bind_to_proof(request, token, result, dpop_scheme=dpop_scheme)
+    elif in_header and result.error is None and result.token_sent and checksum is not None:
+        found = verified._entries.get(checksum)
+        if found is not None and found.claims is result.claims:
+            nbf = found.claims.get("nbf")
+            verified.accept(
+                header,  # type: ignore[arg-type]
+                _Accepted(
+                    found,
+                    checksum,
+                    result.claims["iss"],
+                    _expected_audience(audience),  # type: ignore[arg-type]
+                    float(nbf) if isinstance(nbf, (int, float)) else float("-inf"),
+                ),
+            )
+    memo[(audience, allow_body)] = result
+    return result
+
+
+def _expected_audience(audience: str | None) -> str | None:
+    return audience if audience is not None else (_config or _load_config()).audience
+
+
+def _validate(
+    request: HttpRequest, audience: str | None, allow_body: bool
+) -> tuple[BearerResult, str | None, str | None]:
+    """The full validation: (result, token, the token's SHA-256 when it got that far)."""
     token, early = extract_token(request, allow_body=allow_body)
     if early is not None:
-        result = early
-    else:
-        assert token is not None  # noqa: S101 (for the type checker: extract_token gives a token or an error)
-        expected = audience if audience is not None else authflows_settings.AUDIENCE
-        issuer = _issuer(request)
-        if expected is None:  # secure by default: never accept "any audience" (authflows.W006)
-            result = _fail("This API has no audience configured (AUTHFLOWS['AUDIENCE']).")
-        elif issuer is None:
-            result = _fail("This API has no issuer configured (AUTHFLOWS['ISSUER']).")
-        else:
-            check_revocation = authflows_settings.CHECK_REVOCATION
-            if check_revocation:
-                local_denylist.sync_if_due()  # at most one cache read per REVOCATION_PROPAGATION_SECONDS
-                _follow_key_changes()
-            checksum = sha256(token.encode()).hexdigest()  # token_checksum() of an ASCII token (extract_token)
-            result = verify_jwt(token, issuer=issuer, audience=expected, checksum=checksum)
-            if result.valid and check_revocation and local_denylist.denies(checksum, result.claims):
-                result = _fail("The access token has been revoked.")
-    if result.token_sent:
-        result = bind_to_proof(request, token, result, dpop_scheme=scheme_of(request) == "DPoP")
-    cache[(audience, allow_body)] = result
-    return result
+        return early, token, None
+    assert token is not None  # noqa: S101 (for the type checker: extract_token gives a token or an error)
+    config = _config or _load_config()
+    expected = audience if audience is not None else config.audience
+    issuer = config.issuer or _issuer(request)
+    if expected is None:  # secure by default: never accept "any audience" (authflows.W006)
+        return _fail("This API has no audience configured (AUTHFLOWS['AUDIENCE'])."), token, None
+    if issuer is None:
+        return _fail("This API has no issuer configured (AUTHFLOWS['ISSUER'])."), token, None
+    if config.check_revocation:
+        local_denylist.sync_if_due()  # at most one cache read per REVOCATION_PROPAGATION_SECONDS
+        if local_denylist.keys_changed != _keys_changed_seen:
+            _follow_key_changes()
+    checksum = sha256(token.encode()).hexdigest()  # token_checksum() of an ASCII token (extract_token)
+    result = verify_jwt(token, issuer=issuer, audience=expected, checksum=checksum)
+    if config.check_revocation and result.error is None and local_denylist.denies(checksum, result.claims):
+        result = _fail("The access token has been revoked.")
+    return result, token, checksum

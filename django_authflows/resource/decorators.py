@@ -9,18 +9,27 @@ from typing import Any
 from asgiref.sync import iscoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse
 
-from .bearer import authenticate_bearer
+from .bearer import BearerResult, authenticate_bearer
 from .errors import error_response
 from .principal import TokenPrincipal
 
 
 def _check(request: HttpRequest, scopes: frozenset[str], audience: str | None) -> HttpResponse | None:
     result = authenticate_bearer(request, audience=audience)
-    if not result.valid or (scopes and not scopes <= result.scopes):
+    if result.error is not None or not result.token_sent or (scopes and not scopes <= result.scopes):
         return error_response(result, required=sorted(scopes))
+    attributes = request.__dict__
+    token = attributes.get("token")
+    if attributes.get("bearer") is not result or type(token) is not TokenPrincipal or token.claims is not result.claims:
+        _attach(request, result)
+    return None
+
+
+def _attach(request: HttpRequest, result: BearerResult) -> None:
+    """``request.bearer`` and ``request.token`` of a valid result. Not called when they are already those
+    BearerTokenMiddleware attached: this very (memoised) result and its principal."""
     request.bearer = result  # type: ignore[attr-defined]
     request.token = TokenPrincipal(result.claims)  # type: ignore[attr-defined]
-    return None
 
 
 def require_bearer(
@@ -42,8 +51,19 @@ def require_bearer(
 
         @wraps(func)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            denied = _check(request, required, audience)
-            return denied if denied is not None else func(request, *args, **kwargs)
+            # _check(), inline: this runs on every request of a protected view
+            result = authenticate_bearer(request, audience=audience)
+            if result.error is not None or not result.token_sent or (required and not required <= result.scopes):
+                return error_response(result, required=sorted(required))
+            attributes = request.__dict__
+            token = attributes.get("token")
+            if (
+                attributes.get("bearer") is not result
+                or type(token) is not TokenPrincipal
+                or token.claims is not result.claims
+            ):
+                _attach(request, result)
+            return func(request, *args, **kwargs)
 
         return wrapper
 

@@ -50,12 +50,13 @@ class KeyCache:
 
     def get(self, kid: str) -> tuple[str, PublicKey] | None:
         """(alg, key) for ``kid``, or None."""
-        source = authflows_settings.REMOTE_JWKS_URI
-        if time.monotonic() < self._fresh_until and source == self._source:  # the path of every request
+        # The path of every request. _fresh_until is set by a fetch from the configured source, and reset
+        # when AUTHFLOWS changes (REMOTE_JWKS_URI may have): the setting need not be read here.
+        if time.monotonic() < self._fresh_until:
             hit = self._keys.get(kid)
             if hit is not None:
                 return hit
-        return self._get(kid, source)
+        return self._get(kid, authflows_settings.REMOTE_JWKS_URI)
 
     def _get(self, kid: str, source: str | None) -> tuple[str, PublicKey] | None:
         max_stale = float(authflows_settings.JWKS_MAX_STALE)
@@ -95,7 +96,8 @@ class KeyCache:
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue
         self._keys, self._jwks, self._source, self._loaded = parsed, jwks, source, time.monotonic()
-        self._fresh_until = self._loaded + min(MAX_AGE, float(authflows_settings.JWKS_MAX_STALE) / 2)
+        if source == authflows_settings.REMOTE_JWKS_URI:  # not if the setting changed during the fetch
+            self._fresh_until = self._loaded + min(MAX_AGE, float(authflows_settings.JWKS_MAX_STALE) / 2)
 
     def expire(self) -> None:
         """Refetch the key set before the next key is trusted (a key was removed at the server). If that

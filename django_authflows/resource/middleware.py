@@ -12,9 +12,8 @@ from .bearer import BearerResult, authenticate_bearer
 from .principal import TokenPrincipal
 
 
-def _principal(request: HttpRequest) -> Any:
-    result = authenticate_bearer(request)
-    return TokenPrincipal(result.claims) if result.valid else None
+def _principal(result: BearerResult) -> TokenPrincipal | None:
+    return TokenPrincipal(result.claims) if result.error is None and result.token_sent else None
 
 
 class BearerTokenMiddleware:
@@ -40,8 +39,10 @@ class BearerTokenMiddleware:
         if "HTTP_AUTHORIZATION" in meta or meta.get("QUERY_STRING"):  # a token (or one in the URL, refused)
             # Validated now, not lazily: ``request.token is None`` must hold for a refused token (a lazy
             # object around None is not None), and a protected view validates anyway (memoised).
-            request.bearer = authenticate_bearer(request)  # type: ignore[attr-defined]
-            request.token = _principal(request)  # type: ignore[attr-defined]
+            request.bearer = result = authenticate_bearer(request)  # type: ignore[attr-defined]
+            request.token = (  # type: ignore[attr-defined]
+                TokenPrincipal(result.claims) if result.error is None and result.token_sent else None
+            )
         else:  # no token: what authenticate_bearer() would say, without lazy objects
             request.bearer = BearerResult(token_sent=False)  # type: ignore[attr-defined]
             request.token = None  # type: ignore[attr-defined]
@@ -50,8 +51,8 @@ class BearerTokenMiddleware:
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
         # Async views cannot touch the ORM, so validate now (the key cache may need one query).
         if request.META.get("HTTP_AUTHORIZATION"):
-            request.bearer = await sync_to_async(authenticate_bearer)(request)  # type: ignore[attr-defined]
-            request.token = _principal(request)  # type: ignore[attr-defined]
+            request.bearer = result = await sync_to_async(authenticate_bearer)(request)  # type: ignore[attr-defined]
+            request.token = _principal(result)  # type: ignore[attr-defined]
         else:
             request.bearer = authenticate_bearer(request)  # type: ignore[attr-defined]
             request.token = None  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.functional import cached_property
 
 from ..conf import authflows_settings
+from .bearer import scopes_of
 
 
 class TokenPrincipal:
@@ -29,9 +30,9 @@ class TokenPrincipal:
     def client_id(self) -> str:
         return str(self.claims.get("client_id", self.claims.get("azp", "")))
 
-    @cached_property
+    @property
     def scopes(self) -> frozenset[str]:
-        return frozenset(str(self.claims.get("scope", "")).split())
+        return scopes_of(self.claims)  # one set per distinct scope string, kept per process
 
     @property
     def is_client(self) -> bool:

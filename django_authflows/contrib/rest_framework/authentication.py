@@ -25,13 +25,17 @@ class BearerAuthentication(BaseAuthentication):
     audience: str | None = None
 
     def authenticate(self, request: Request) -> tuple[TokenPrincipal, BearerResult] | None:
-        result = authenticate_bearer(request._request, audience=self.audience)
+        django_request = request._request
+        result = authenticate_bearer(django_request, audience=self.audience)
         if not result.token_sent:
             return None
-        if not result.valid:
+        if result.error is not None:
             if result.error == "invalid_request":
                 raise InvalidBearerRequest(result.description, result.scheme)
             raise exceptions.AuthenticationFailed(result.description)
+        token = django_request.__dict__.get("token")  # BearerTokenMiddleware's principal of this very result
+        if type(token) is TokenPrincipal and token.claims is result.claims:
+            return token, result
         return TokenPrincipal(result.claims), result
 
     def authenticate_header(self, request: Request) -> str:

@@ -36,6 +36,6 @@ class HasScope(BasePermission):
         auth = request.auth
         if not isinstance(auth, BearerResult) or not auth.valid:
             raise exceptions.NotAuthenticated()
-        if not self.required <= auth.scopes:
+        if self.required and not self.required <= auth.scopes:
             raise InsufficientScope(self.required, auth.scheme)
         return True
