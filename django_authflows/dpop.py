@@ -185,8 +185,8 @@ def verify_proof(
     within the window across every process that shares the cache. Raises :class:`ProofError`.
 
     The cheap checks (the header, the claims, the key's thumbprint) come first, so a refused proof costs
-    no signature verification; the signature comes before the ``jti``, so unsigned junk cannot spend the
-    ``jti`` of a proof still to come."""
+    no signature verification; the ``jti`` is reserved while the signature is checked and released when it
+    does not verify, so unsigned junk cannot spend the ``jti`` of a proof still to come."""
     parts = value.split(".")
     if len(parts) != 3:  # §4.3 check 2: a well-formed JWS
         raise ProofError("The DPoP proof is malformed.")
@@ -216,13 +216,20 @@ def verify_proof(
         raise ProofError(_BAD_SIGNATURE)
     if jkt is not None and proof_jkt != jkt:  # §7.1: the proof's key is the key the token is bound to
         raise ProofError("The DPoP proof is not signed with the key the access token is bound to.")
+    # §11.1: a proof is single use, across every process that shares the cache; the mark outlives the window.
+    # It is sent before the signature is checked, so the cache's round trip overlaps that check, and released
+    # when the signature fails: unsigned junk cannot spend the jti of a proof still to come.
+    mark = single_use.Reservation(_REPLAY + b64_sha256(proof_jkt + ":" + jti), window + CLOCK_SKEW + 1)
     try:
         signature = jws.b64url_decode(parts[2])
         jws.verify(alg, key, signature, (parts[0] + "." + parts[1]).encode("ascii"))  # RS256 PS256 ES256 EdDSA
     except (InvalidSignature, ValueError, TypeError):
+        mark.cancel()
         raise ProofError(_BAD_SIGNATURE) from None
-    # §11.1: a proof is single use, across every process that shares the cache; the mark outlives the window.
-    if not single_use.spend(_REPLAY + b64_sha256(proof_jkt + ":" + jti), window + CLOCK_SKEW + 1):
+    except BaseException:
+        mark.cancel()
+        raise
+    if not mark.done():
         raise ProofError("This DPoP proof has been used already.")
     return Proof(jkt=proof_jkt, jti=jti, ath=ath if isinstance(ath, str) else None)
 

@@ -26,23 +26,64 @@ _pool: Any = _UNSET  # the Redis connection pool to copy settings from, None for
 
 def spend(key: str, timeout: int) -> bool:
     """Mark ``key`` used for ``timeout`` seconds; False when it was marked already (a replay)."""
-    connection = _connection()
-    if connection is not None:
-        name = cache.make_key(key).encode()
-        seconds = str(max(int(timeout), 1)).encode()
+    return Reservation(key, timeout).done()
+
+
+class Reservation:
+    """``spend`` in two steps, so that the Redis round trip overlaps other work (a DPoP proof's signature
+    check): the ``SET NX`` is sent when the reservation is made, its answer read by :meth:`done`; when the
+    work fails, :meth:`cancel` reads it and deletes the mark if this reservation made it, so a proof whose
+    signature does not verify leaves its ``jti`` unspent. With any other cache nothing happens before
+    :meth:`done`, which is ``cache.add``. Every reservation must end with ``done`` or ``cancel``."""
+
+    __slots__ = ("_connection", "_key", "_timeout")
+
+    def __init__(self, key: str, timeout: int) -> None:
+        self._key, self._timeout = key, timeout
+        self._connection = connection = _connection()
+        if connection is not None:
+            name = cache.make_key(key).encode()
+            seconds = str(max(int(timeout), 1)).encode()
+            try:
+                connection.send_packed_command(
+                    [
+                        b"*6\r\n$3\r\nSET\r\n$%d\r\n%b\r\n$1\r\n1\r\n$2\r\nNX\r\n$2\r\nEX\r\n$%d\r\n%b\r\n"
+                        % (len(name), name, len(seconds), seconds)
+                    ],
+                    check_health=False,
+                )
+                _local.unread = True
+            except Exception:  # noqa: BLE001 (any failure on this connection: drop it, the cache backend answers)
+                self._drop()
+
+    def _reply(self) -> bool | None:
+        """True when this reservation set the mark, False when it existed, None when Redis did not answer."""
+        connection = self._connection
+        if connection is None:
+            return None
         try:
-            connection.send_packed_command(
-                [
-                    b"*6\r\n$3\r\nSET\r\n$%d\r\n%b\r\n$1\r\n1\r\n$2\r\nNX\r\n$2\r\nEX\r\n$%d\r\n%b\r\n"
-                    % (len(name), name, len(seconds), seconds)
-                ],
-                check_health=False,
-            )
-            return connection.read_response() is not None  # OK when set, a null reply when the key exists
-        except Exception:  # noqa: BLE001 (any failure on this connection: drop it, let the cache backend answer)
-            _local.connection = None
+            reply = connection.read_response()  # OK when set, a null reply when the key exists
+        except Exception:  # noqa: BLE001
+            self._drop()
+            return None
+        _local.unread = False
+        return reply is not None
+
+    def done(self) -> bool:
+        """True when the mark is this request's, False for a replay."""
+        reply = self._reply()
+        return bool(cache.add(self._key, 1, timeout=self._timeout)) if reply is None else reply
+
+    def cancel(self) -> None:
+        if self._reply():
+            cache.delete(self._key)
+
+    def _drop(self) -> None:
+        connection, self._connection = self._connection, None
+        _local.connection = None
+        _local.unread = False
+        if connection is not None:
             connection.disconnect()
-    return bool(cache.add(key, 1, timeout=timeout))
 
 
 def _connection() -> Any:
@@ -52,6 +93,10 @@ def _connection() -> Any:
     if _pool is None:
         return None
     state = getattr(_local, "connection", None)
+    if state is not None and getattr(_local, "unread", False):  # a reservation left unended: out of step
+        state[2].disconnect()
+        state = None
+        _local.unread = False
     if state is None or state[0] != os.getpid() or state[1] is not _pool:  # a forked worker makes its own
         state = (os.getpid(), _pool, _pool.connection_class(**_pool.connection_kwargs))
         _local.connection = state

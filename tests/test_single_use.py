@@ -83,3 +83,19 @@ def test_other_caches_use_cache_add(settings):
     assert single_use.spend("authflows:test:local", 30) is True
     assert single_use.spend("authflows:test:local", 30) is False
     assert cache.get("authflows:test:local") == 1
+
+
+def test_a_cancelled_reservation_releases_only_its_own_mark(redis_cache):
+    """A DPoP proof whose signature fails: the jti reserved while the signature was checked is free again;
+    a jti another request holds stays held."""
+    single_use.Reservation("authflows:test:cancel", 30).cancel()
+    assert single_use.spend("authflows:test:cancel", 30) is True
+    single_use.Reservation("authflows:test:cancel", 30).cancel()  # not this reservation's mark: kept
+    assert single_use.spend("authflows:test:cancel", 30) is False
+
+
+def test_a_reservation_left_unended_does_not_put_the_connection_out_of_step(redis_cache):
+    single_use.Reservation("authflows:test:orphan", 30)  # its answer is never read
+    assert single_use.spend("authflows:test:next", 30) is True  # not the orphan's OK read as this answer
+    assert single_use.spend("authflows:test:next", 30) is False
+    assert single_use.spend("authflows:test:orphan", 30) is False  # the orphan's SET did reach Redis

@@ -79,14 +79,16 @@ class _Entry(NamedTuple):
 
 
 class _Accepted(NamedTuple):
-    """What the full validation found of a token sent as ``Authorization: Bearer``: valid for this issuer
-    and audience, not DPoP-bound (:func:`authenticate_bearer`)."""
+    """What the full validation found of a token sent as ``Authorization: Bearer`` (valid for this issuer
+    and audience, not DPoP-bound) or as ``Authorization: DPoP`` (the same, and bound to a key: the request's
+    proof is still checked every time) (:func:`authenticate_bearer`)."""
 
     entry: _Entry
     checksum: str
     issuer: str
     audience: str
     nbf: float  # -inf without nbf
+    dpop: bool = False
 
 
 class VerifiedTokens:
@@ -366,27 +368,35 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
                     and accepted.nbf - LEEWAY <= now
                     and not (config.check_revocation and local_denylist.denies(accepted.checksum, entry.claims))
                 ):
-                    result = memo[(audience, allow_body)] = BearerResult(entry.claims)
+                    result = BearerResult(entry.claims)
+                    if accepted.dpop:  # RFC 9449 §7.1: this request's own proof, every time
+                        result = bind_to_proof(request, header.partition(" ")[2].strip(), result, dpop_scheme=True)  # type: ignore[union-attr]
+                    memo[(audience, allow_body)] = result
                     return result
             # else the full validation, which tells why (expired, key gone, revoked) or finds it valid again
     result, token, checksum = _validate(request, audience, allow_body)
     dpop_scheme = scheme_of(request) == "DPoP"
     # RFC 9449 §7: the DPoP scheme, or a DPoP-bound token (cnf) sent as a bearer token, is .dpop's to judge;
     # bind_to_proof() leaves any other result as it is.
-    if result.token_sent and (dpop_scheme or (result.error is None and result.claims.get("cnf") is not None)):
+    bound = result.error is None and result.claims.get("cnf") is not None
+    remember = in_header and result.error is None and result.token_sent and checksum is not None
+    remember = remember and (bound if dpop_scheme else not bound)  # a bound token goes with the DPoP scheme
+    validated = result
+    if result.token_sent and (dpop_scheme or bound):
         result = bind_to_proof(request, token, result, dpop_scheme=dpop_scheme)
-    elif in_header and result.error is None and result.token_sent and checksum is not None:
+    if remember and checksum is not None:
         found = verified._entries.get(checksum)
-        if found is not None and found.claims is result.claims:
+        if found is not None and found.claims is validated.claims:
             nbf = found.claims.get("nbf")
             verified.accept(
                 header,  # type: ignore[arg-type]
                 _Accepted(
                     found,
                     checksum,
-                    result.claims["iss"],
+                    validated.claims["iss"],
                     _expected_audience(audience),  # type: ignore[arg-type]
                     float(nbf) if isinstance(nbf, (int, float)) else float("-inf"),
+                    dpop_scheme,
                 ),
             )
     memo[(audience, allow_body)] = result

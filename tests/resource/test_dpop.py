@@ -236,3 +236,44 @@ def test_cheap_checks_come_before_the_signature(client, bound, base):
     assert "not signed with the key the access token is bound to" in _description(response)
     # Neither refusal spent anything: the genuine proof still goes through.
     assert call(client, url, token, key.proof("GET", htu, access_token=token)).status_code == HTTPStatus.OK
+
+
+@pytest.mark.parametrize("base", BASES)
+def test_a_remembered_dpop_token_still_needs_its_own_proof_every_time(client, bound, base):
+    """Once a DPoP-bound token was found valid, this process remembers it by its Authorization header (as
+    it does bearer tokens); every later request is still judged by its own proof: replayed, missing, made
+    by another key or for another URI, it is refused, and a fresh proof goes through."""
+    from django_authflows.resource.bearer import verified
+
+    key, thief = DPoPKey(), DPoPKey()
+    token = bound(key)
+    url = f"{base}/private"
+    htu = "http://testserver" + url
+    first = key.proof("GET", htu, access_token=token)
+    assert call(client, url, token, first).status_code == HTTPStatus.OK
+    assert f"DPoP {token}" in verified._accepted  # the next requests take the remembered path
+    refused(call(client, url, token, first), "invalid_dpop_proof")  # replayed
+    refused(call(client, url, token), "invalid_dpop_proof")  # no proof
+    refused(call(client, url, token, thief.proof("GET", htu, access_token=token)), "invalid_dpop_proof")
+    refused(call(client, url, token, key.proof("GET", htu + "x", access_token=token)), "invalid_dpop_proof")
+    refused(call(client, url, token, key.proof("GET", htu, access_token=token + "x")), "invalid_dpop_proof")
+    refused(call(client, url, token, key.proof("POST", htu, access_token=token)), "invalid_dpop_proof")
+    assert call(client, url, token, key.proof("GET", htu, access_token=token)).status_code == HTTPStatus.OK
+    response = call(client, url, token, key.proof("GET", htu, access_token=token), scheme="Bearer")
+    assert response.status_code == HTTPStatus.UNAUTHORIZED  # §7.2: never as a bearer token
+
+
+def test_a_remembered_dpop_token_is_refused_once_revoked(client, bound, settings):
+    from oauth2_provider.models import get_access_token_model
+
+    from django_authflows.revocation import revoke_access_tokens
+
+    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "REVOCATION_PROPAGATION_SECONDS": 0}
+    key = DPoPKey()
+    token = bound(key)
+    htu = "http://testserver/api/private"
+    for _ in range(2):  # found valid, then through the remembered path
+        assert call(client, "/api/private", token, key.proof("GET", htu, access_token=token)).status_code == 200
+    assert revoke_access_tokens(get_access_token_model().objects.all()) >= 1
+    response = call(client, "/api/private", token, key.proof("GET", htu, access_token=token))
+    refused(response, "invalid_token")
