@@ -58,6 +58,14 @@ HOOKS: tuple[Hook, ...] = (
         "django_authflows.server.flows.refresh:RefreshTokenValidatorMixin",
         ("request", "refresh_token_code", "access_token", "previous_refresh_token"),
     ),
+    # DOT's saving of a token response: a refresh rotates in our own statements, other grants call DOT's.
+    Hook(
+        _VALIDATOR,
+        "_save_bearer_token",
+        "override",
+        "django_authflows.server.flows.refresh:RefreshTokenValidatorMixin",
+        ("token", "request", "args", "kwargs"),
+    ),
     # DOT's RFC 8707 handling: Auth0 audiences are identifiers of registered APIs, resolved by us.
     Hook(
         _VALIDATOR,
