@@ -8,7 +8,7 @@ BASE   := http://$(HOST):$(PORT)
 DEMO_DB ?= $(CURDIR)/demo.sqlite3
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test docs matrix lint lint-imports format install install-test chromium node tools wrk bench clean
+.PHONY: demo test test-db docs matrix lint lint-imports format install install-test chromium node tools wrk bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -82,13 +82,33 @@ format: install-test
 	$(BIN)/ruff format django_authflows
 	$(BIN)/ruff check --fix django_authflows
 
+# Two lanes side by side, one per core: the whole suite on SQLite here, and (test-db) the database-facing
+# suites on PostgreSQL and then on the other combinations of the matrix. Their live servers take ports from
+# bands of their own (AUTHFLOWS_TEST_PORTS, below the kernel's ephemeral range). The second lane's output is
+# shown when both have finished; `make test LANES=1` runs them one after the other.
+LANES ?= 2
+LANE_LOG ?= tests/artifacts/test-db-lane.log
 test: install-test chromium node tools lint-imports lint docs
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	@# The database-facing suites again on PostgreSQL (127.0.0.1:5432, as CI runs it).
+	@if [ "$(LANES)" = 1 ]; then \
+	  AUTHFLOWS_TEST_PORTS=20000-24999 $(BIN)/python -m pytest $(PYTEST_ARGS) && $(MAKE) --no-print-directory test-db; \
+	else \
+	  mkdir -p $(dir $(LANE_LOG)); \
+	  echo "The PostgreSQL run and the matrix run alongside this one; their output follows it ($(LANE_LOG))."; \
+	  AUTHFLOWS_TEST_PORTS=26000-30999 $(MAKE) --no-print-directory test-db > $(LANE_LOG) 2>&1 & lane=$$!; \
+	  AUTHFLOWS_TEST_PORTS=20000-24999 $(BIN)/python -m pytest $(PYTEST_ARGS); main=$$?; \
+	  wait $$lane; db=$$?; \
+	  echo; echo "==== the second lane: PostgreSQL run and matrix (exit $$db) ===="; cat $(LANE_LOG); \
+	  echo; echo "whole suite on SQLite: exit $$main; PostgreSQL run and matrix: exit $$db"; \
+	  [ $$main = 0 ] && [ $$db = 0 ]; \
+	fi
+
+# The database-facing suites on PostgreSQL (127.0.0.1:5432, as CI runs it), then the matrix.
+test-db: install-test
 	@if $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
+	  echo "AUTHFLOWS_TEST_DB=postgres pytest tests/flows tests/resource tests/hardening"; \
 	  AUTHFLOWS_TEST_DB=postgres $(BIN)/python -m pytest tests/flows tests/resource tests/hardening $(PYTEST_ARGS); \
 	else echo "PostgreSQL is not reachable on 127.0.0.1:5432: the PostgreSQL run was SKIPPED"; fi
-	$(MAKE) matrix
+	$(MAKE) --no-print-directory matrix
 
 # The other Django/Python combinations of noxfile.py (the database-facing suites, each in a fresh virtualenv).
 # MATRIX_ARGS picks some: make matrix MATRIX_ARGS='-s "matrix(py3.13-django6.1)"'.

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import ssl
 import shutil
 import socket
@@ -18,6 +19,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
+    """A loopback port free now. The server binds it only seconds later (after migrate and seed), so with
+    ``AUTHFLOWS_TEST_PORTS=LOW-HIGH`` it comes from that band: `make test` gives each of its two lanes a band
+    of its own, below the kernel's ephemeral range, so the other lane's servers and sockets never take it."""
+    band = os.environ.get("AUTHFLOWS_TEST_PORTS")
+    if band:
+        low, high = (int(part) for part in band.split("-"))
+        for _ in range(500):
+            port = random.randint(low, high)
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:  # taken (or in TIME_WAIT): another
+                    continue
+                return port
+        raise RuntimeError(f"no free port in AUTHFLOWS_TEST_PORTS={band}")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
