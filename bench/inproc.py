@@ -77,11 +77,32 @@ def count_queries(client: Any, w: Workload, n: int, warm: int = 1) -> dict[str, 
     for _ in range(n):
         req = w.make()  # codes and tokens are made outside the counted request
         with CaptureQueriesContext(connection) as queries:
-            send(client, w, req)
+            response = send(client, w, req)
         counts.append(len(queries))
         statements = [q["sql"] for q in queries.captured_queries]
     return {"queries": int(statistics.median(counts)), "min": min(counts), "max": max(counts),
-            "statements": [_short_sql(s) for s in statements]}
+            "statements": [_short_sql(s) for s in statements], "signed": signed_tokens(response.content)}
+
+
+def signed_tokens(content: bytes) -> dict[str, int]:
+    """The JWTs of a token response by signing algorithm (``{"RS256": 2}`` for an access token and an ID
+    token): what the request signed, read from its answer. An opaque token (DOT's, a refresh token) is none."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return {}
+    found: dict[str, int] = {}
+    for value in body.values() if isinstance(body, dict) else ():
+        parts = value.split(".") if isinstance(value, str) else []
+        if len(parts) != 3:
+            continue
+        try:
+            header = json.loads(base64.urlsafe_b64decode(parts[0] + "=" * (-len(parts[0]) % 4)))
+        except ValueError:
+            continue
+        if isinstance(header, dict) and isinstance(header.get("alg"), str):
+            found[header["alg"]] = found.get(header["alg"], 0) + 1
+    return found
 
 
 class RedisMonitor:
@@ -513,6 +534,11 @@ def signing() -> dict[str, Any]:
         active_us = _best(lambda alg=alg: keys.active_key(alg), 5000)
         out["algs"][alg] = {"raw_us": raw_us, "ours_us": ours_us, "ratio": ours_us / raw_us,
                             "jwcrypto_us": jwcrypto_us, "active_key_us": active_us, "n": n[alg]}
+    # The raw cost of checking an ES256 signature (what a DPoP proof or a private_key_jwt assertion costs).
+    signature = ec_key.sign(payload, ec.ECDSA(hashes.SHA256()))
+    public = ec_key.public_key()
+    out["algs"]["ES256"]["verify_us"] = _best(
+        lambda: public.verify(signature, payload, ec.ECDSA(hashes.SHA256())), n["ES256"])
     return out
 
 

@@ -94,3 +94,28 @@ def test_markdown_has_both_classes_the_redis_column_and_the_elapsed_time() -> No
     row = next(line for line in cost.splitlines() if line.startswith("| GET /api/drf/private, valid token (DRF) |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1:4] == ["0", "-", "1"]  # SQL ours, SQL DOT (not counted here), Redis ours
+
+
+def test_a_missed_grant_target_says_what_the_signatures_and_the_rate_limiter_cost() -> None:
+    results = json.loads(json.dumps(fake_results()))
+    for name in ("sqlite-sync", "production-sync"):
+        results["classes"][name]["runs"]["ours:cc_basic"]["median"]["rps"] = 400  # 400 / 350: 1.14x, missed
+    results["inproc"]["ours"]["queries"]["cc_basic"]["signed"] = {"RS256": 1}
+    results["inproc"]["ours"]["signing"] = {"algs": {"RS256": {"ours_us": 800.0, "raw_us": 760.0, "ratio": 1.05,
+                                                               "jwcrypto_us": 1000.0, "active_key_us": 0.5}}}
+    results["inproc"]["ours_production"]["redis"]["cc_basic"] = {"commands": 2, "statements": ["MGET a", "EVAL b"]}
+    cc = "client credentials (basic) >= 1.5x DOT unhashed (ours hashed)"
+    sqlite = {t["target"]: t for t in report.class_targets(results, "sqlite-sync", results["classes"]["sqlite-sync"])}
+    prod = {t["target"]: t for t in report.class_targets(results, "production-sync",
+                                                          results["classes"]["production-sync"])}
+    assert not sqlite[cc]["pass"]  # explained, still missed
+    # 2.8 ms per request, 0.80 of them one RS256 signature: 2.00 ms left, 2.9 / 2.0 = 1.45x DOT unhashed
+    assert "signs 1 RS256 JWT " in sqlite[cc]["gap"] and "0.80 ms" in sqlite[cc]["gap"]
+    assert "ours would cost 2.00 ms per request, 1.45x DOT unhashed" in sqlite[cc]["gap"]
+    assert "Redis" not in sqlite[cc]["gap"]
+    assert "2 Redis round trips (the rate limiter's" in prod[cc]["gap"]
+    # a target met says no why; a grant without a signature count says none rather than a guess
+    assert sqlite["code exchange >= 2x DOT unhashed"]["gap"] is None
+    del results["inproc"]["ours"]["queries"]["cc_basic"]["signed"]
+    again = {t["target"]: t for t in report.class_targets(results, "sqlite-sync", results["classes"]["sqlite-sync"])}
+    assert "why:" not in again[cc]["gap"]
