@@ -18,11 +18,10 @@ from django.urls import include, path
 
 from django_authflows.apis import create_client_grant
 
-from .concurrency.conftest import REDIS, reachable
+from .redis_cache import DB, redis_test_cache
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 AUD = "https://api.example.test/"
-DB = 13  # a database of its own on the shared Redis, and a key prefix of its own in it
 BOUND = 1.0
 
 
@@ -39,20 +38,9 @@ PATHS = {"require_bearer": "/api/private", "middleware": "/mw-only", "drf": "/ap
 
 @pytest.fixture
 def redis_cache(settings: Any) -> Any:
-    if not reachable(REDIS):
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-    import redis
-
-    prefix = "authflows-test-" + uuid.uuid4().hex[:12]
-    settings.CACHES = {"default": {"BACKEND": "django_redis.cache.RedisCache",
-                                   "LOCATION": f"redis://{REDIS[0]}:{REDIS[1]}/{DB}", "KEY_PREFIX": prefix}}
-    settings.AUTHFLOWS = {**settings.AUTHFLOWS, "REVOCATION_PROPAGATION_SECONDS": BOUND}
-    client = redis.Redis(host=REDIS[0], port=REDIS[1], db=DB)
-    yield client, prefix
-    keys = list(client.scan_iter(match=prefix + ":*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    with redis_test_cache(settings) as (client, prefix):
+        settings.AUTHFLOWS = {**settings.AUTHFLOWS, "REVOCATION_PROPAGATION_SECONDS": BOUND}
+        yield client, prefix
 
 
 class RedisCommands:

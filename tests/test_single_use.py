@@ -11,9 +11,8 @@ from django.core.cache import cache
 
 from django_authflows import single_use
 
-from .concurrency.conftest import REDIS, reachable
+from .redis_cache import redis_test_cache
 
-DB = 13
 BACKENDS = {
     "django-redis": "django_redis.cache.RedisCache",
     "django": "django.core.cache.backends.redis.RedisCache",
@@ -22,19 +21,8 @@ BACKENDS = {
 
 @pytest.fixture(params=list(BACKENDS))
 def redis_cache(request: Any, settings: Any) -> Any:
-    if not reachable(REDIS):
-        pytest.skip("Redis is not reachable on 127.0.0.1:6379")
-    import redis
-
-    prefix = "authflows-test-" + uuid.uuid4().hex[:12]
-    settings.CACHES = {"default": {"BACKEND": BACKENDS[request.param],
-                                   "LOCATION": f"redis://{REDIS[0]}:{REDIS[1]}/{DB}", "KEY_PREFIX": prefix}}
-    client = redis.Redis(host=REDIS[0], port=REDIS[1], db=DB)
-    yield client
-    keys = list(client.scan_iter(match=prefix + ":*", count=1000))
-    if keys:
-        client.delete(*keys)
-    client.close()
+    with redis_test_cache(settings, BACKENDS[request.param]) as (client, _prefix):
+        yield client
 
 
 def test_the_redis_fast_path_is_taken(redis_cache):

@@ -289,10 +289,13 @@ def _check_claims(
 _keys_changed_seen = 0
 
 
-def _follow_key_changes() -> None:
-    """A signing key removed at the server (announced through the shared cache's revocation log): refetch
-    the key set now, so tokens remembered as verified with it are refused."""
+def _sync_revocations() -> None:
+    """The deny-list refreshed when its bound has passed (at most one cache read per
+    REVOCATION_PROPAGATION_SECONDS), and a signing key removed at the server (announced through the shared
+    cache's revocation log) followed: the key set is refetched now, so tokens remembered as verified with
+    it are refused."""
     global _keys_changed_seen
+    local_denylist.sync_if_due()
     changed = local_denylist.keys_changed
     if changed != _keys_changed_seen:
         _keys_changed_seen = changed
@@ -355,9 +358,7 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
                 config.issuer or _issuer(request)
             ):
                 if config.check_revocation:
-                    local_denylist.sync_if_due()
-                    if local_denylist.keys_changed != _keys_changed_seen:
-                        _follow_key_changes()
+                    _sync_revocations()
                 now = time.time()
                 entry = accepted.entry
                 key = key_cache.get(entry.kid)
@@ -423,9 +424,7 @@ def _validate(
     if issuer is None:
         return _fail("This API has no issuer configured (AUTHFLOWS['ISSUER'])."), token, None
     if config.check_revocation:
-        local_denylist.sync_if_due()  # at most one cache read per REVOCATION_PROPAGATION_SECONDS
-        if local_denylist.keys_changed != _keys_changed_seen:
-            _follow_key_changes()
+        _sync_revocations()
     checksum = sha256(token.encode()).hexdigest()  # token_checksum() of an ASCII token (extract_token)
     result = verify_jwt(token, issuer=issuer, audience=expected, checksum=checksum)
     if config.check_revocation and result.error is None and local_denylist.denies(checksum, result.claims):
