@@ -44,6 +44,8 @@ BENCH = ROOT / "bench"
 LUA = "bench/lua/bench.lua"
 PY = sys.executable
 AUDIENCE = "https://api.example.test/"
+#: An API whose access tokens are signed ES256 (RS256 is the default): the cc_es256 row prices the signature.
+ES256_AUDIENCE = "https://es256.example.test/"
 CALLBACK = "https://rp.example.test/callback"
 VERIFIER = "bench-pkce-verifier-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG"
 USER_SCOPE = "openid profile email offline_access read:messages"
@@ -58,7 +60,7 @@ CONNECTIONS = {"sync": 4, "gthread": 4}
 #: measured on gthread, for the ratio), and the rows that repeat another one's code path.
 GTHREAD_SKIP = {"dot:cc_post", "dot:cc_wrong", "dot:code", "dot:refresh", "ours:private", "ours:cc_wrong",
                 "dot_plain:cc_wrong", "ours:jwks", "dot:jwks", "ours:discovery", "dot:discovery",
-                "ours:dpop_refused", "ours:pkjwt"}
+                "ours:dpop_refused", "ours:pkjwt", "ours:cc_es256"}
 #: The production class skips stock DOT's PBKDF2-bound rows other than client credentials basic: a PBKDF2
 #: hash costs the same on either database and these rows measure little else (the SQLite class has them).
 #: Nor does it measure DOT's static documents again (jwks, discovery: no database, no cache on either side).
@@ -68,7 +70,7 @@ PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 REDIS = ("127.0.0.1", 6379)
 #: Rows measured in turn within each repetition, so that the ratios inside a group (ours against DOT, and the
 #: protected DRF view against the unprotected one) see the same machine.
-GROUPS = [["public", "drf_public", "private", "drf_private", "dpop", "jwks", "discovery"], ["cc_basic", "pkjwt"],
+GROUPS = [["public", "drf_public", "private", "drf_private", "dpop", "jwks", "discovery"], ["cc_basic", "pkjwt", "cc_es256"],
           ["cc_post"], ["cc_wrong", "dpop_refused"], ["code"], ["refresh"], ["userinfo"]]
 #: The groups behind the ratio targets (protected against unprotected, ours against DOT unhashed) get more
 #: repetitions: their ratios sit close to the bound, and a busy host moves a single window by 10 %.
@@ -561,6 +563,10 @@ class Bench:
                              "m2m", "--auth-method", "private_key_jwt", "--jwk-file", str(jwk_file), "--api",
                              AUDIENCE, "--json"], self.ours_env))
         self.pk_id = pk["client_id"]
+        run([*manage, "authflows", "apis", "create", "--name", "Bench ES256 API", "--identifier", ES256_AUDIENCE,
+             "--scopes", "read:messages", "--signing-alg", "ES256"], self.ours_env)
+        run([*manage, "authflows", "grants", "create", "--client-id", "demo-m2m", "--api", ES256_AUDIENCE,
+             "--scopes", "read:messages"], self.ours_env)
         run([PY, "-m", "django", "migrate", "--noinput", "-v0"], self.dot_env)
         self.dot = json.loads(run([PY, "-m", "bench.dot_baseline.seed", "seed"], self.dot_env))
         log(f"{db}: both databases migrated and seeded in {time.time() - started:.0f}s")
@@ -604,6 +610,9 @@ class Bench:
                             Workload("drf_private", "dot", "GET", "/api/private", "200",
                                      headers=[f"Authorization: Bearer {dot_token}"])],
             "cc_basic": [Workload("cc_basic", "ours", "POST", "/oauth/token", "200", headers=[m2m], body=cc)],
+            # the same grant for an API that signs ES256: what the RS256 signature of cc_basic costs
+            "cc_es256": [Workload("cc_es256", "ours", "POST", "/oauth/token", "200", headers=[m2m],
+                                  body=form(grant_type="client_credentials", audience=ES256_AUDIENCE))],
             "cc_post": [Workload("cc_post", "ours", "POST", "/oauth/token", "200",
                                  body=cc + "&" + form(client_id="demo-m2m", client_secret=self.m2m_secret))],
             "cc_wrong": [Workload("cc_wrong", "ours", "POST", "/oauth/token", "401",
@@ -975,7 +984,7 @@ def main() -> None:
     parser.add_argument("--dbs", default="sqlite,production",
                         help="database classes, in order: sqlite (embedded default), production (PostgreSQL + Redis)")
     parser.add_argument("--only", help="comma-separated rows (public,drf_public,private,drf_private,cc_basic,"
-                                       "cc_post,cc_wrong,code,refresh,jwks,discovery,userinfo,dpop,pkjwt,dpop_refused)")
+                                       "cc_post,cc_wrong,code,refresh,jwks,discovery,userinfo,dpop,pkjwt,dpop_refused,cc_es256)")
     parser.add_argument("--budget", type=float, default=840,
                         help="seconds the whole run should take at most (default 840): a class running late cuts "
                              "its remaining groups to 1-2 repetitions")
