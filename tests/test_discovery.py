@@ -64,3 +64,26 @@ def test_rotation_promotes_the_published_next_key(client):
     newest = keys.SigningKey.objects.get(state="next")
     kids = {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]}
     assert kids == {first, nxt.kid, newest.kid}  # retired (still has live tokens), active, next
+
+
+@pytest.mark.parametrize("path", ["/.well-known/jwks.json", "/.well-known/openid-configuration"])
+def test_etag_and_304_not_modified(client, path):
+    first = client.get(path)
+    etag = first["ETag"]
+    assert first.status_code == 200 and etag.startswith('"') and etag.endswith('"') and len(etag) == 34
+    assert client.get(path)["ETag"] == etag  # the same bytes, the same tag
+    for asked in (etag, f"W/{etag}", f'"other", {etag}', "*"):
+        again = client.get(path, HTTP_IF_NONE_MATCH=asked)
+        assert again.status_code == 304 and again.content == b"", asked
+        assert again["ETag"] == etag and again["Cache-Control"] == "public, max-age=300"
+    for asked in ('"other"', etag[:-2] + '"', "", "W/", "," * 10_000 + etag):
+        answer = client.get(path, HTTP_IF_NONE_MATCH=asked)
+        assert answer.status_code == 200 and answer.json(), asked
+
+
+def test_the_jwks_etag_changes_with_the_key_set(client):
+    before = client.get("/.well-known/jwks.json")["ETag"]
+    keys.rotate()
+    after = client.get("/.well-known/jwks.json", HTTP_IF_NONE_MATCH=before)
+    assert after.status_code == 200 and after["ETag"] != before
+    assert client.get("/.well-known/jwks.json", HTTP_IF_NONE_MATCH=after["ETag"]).status_code == 304

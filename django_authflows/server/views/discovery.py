@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from django.core.signals import setting_changed
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from django.urls import NoReverseMatch
 from django.views.decorators.http import require_safe
 
@@ -33,10 +34,40 @@ def _forget_documents(**kwargs: Any) -> None:
 setting_changed.connect(_forget_documents)
 
 
-def _prepared(body: bytes) -> HttpResponse:
-    response = HttpResponse(body, content_type="application/json")
+#: body -> its strong ETag. The bodies are the prepared bytes above (one object until the document or the key
+#: set changes), whose hash Python keeps on the object, so finding the tag costs one dict lookup.
+_etags: dict[bytes, str] = {}
+_MAX_ETAGS = 64
+
+
+def _etag(body: bytes) -> str:
+    tag = _etags.get(body)
+    if tag is None:
+        if len(_etags) >= _MAX_ETAGS:
+            _etags.clear()
+        tag = _etags[body] = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return tag
+
+
+def _prepared(request: HttpRequest, body: bytes) -> HttpResponse:
+    """The prepared body with Cache-Control and a strong ETag; 304 Not Modified when ``If-None-Match`` names
+    that tag or ``*`` (RFC 9110 §13.1.2, weak comparison), so a client that caches the key set or the
+    discovery document (Auth0's SDKs, oauth4webapi, jwks-rsa) revalidates without downloading it."""
+    etag = _etag(body)
+    asked = request.META.get("HTTP_IF_NONE_MATCH")
+    if asked is not None and _matches(asked, etag):
+        response: HttpResponse = HttpResponseNotModified()
+    else:
+        response = HttpResponse(body, content_type="application/json")
     response["Cache-Control"] = CACHE_CONTROL
+    response["ETag"] = etag
     return response
+
+
+def _matches(header: str, etag: str) -> bool:
+    if header.strip() == "*":
+        return True
+    return any(tag.strip().removeprefix("W/") == etag for tag in header[:4096].split(","))
 
 
 @require_safe
@@ -47,7 +78,7 @@ def openid_configuration(request: HttpRequest) -> HttpResponse:
         if len(_documents) >= _MAX_DOCUMENTS:  # issuers derived from Host headers: keep it bounded
             _documents.clear()
         body = _documents[issuer] = json.dumps(_document(issuer)).encode()
-    return _prepared(body)
+    return _prepared(request, body)
 
 
 def _document(issuer: str) -> dict[str, Any]:
@@ -127,4 +158,6 @@ def _document(issuer: str) -> dict[str, Any]:
 
 @require_safe
 def jwks(request: HttpRequest) -> HttpResponse:
-    return _prepared(published_jwks_body())  # re-read within ACTIVE_KEY_TTL, re-encoded when the key set changes
+    return _prepared(
+        request, published_jwks_body()
+    )  # re-read within ACTIVE_KEY_TTL, re-encoded when the key set changes
