@@ -18,8 +18,9 @@ $(BIN)/python:
 install: $(BIN)/python
 	$(BIN)/pip install -q -e '.[demo]'
 
+# SKIP_INSTALL=1: the venv is ready (make test's second lane: no pip run beside the first lane's tests).
 install-test: $(BIN)/python
-	$(BIN)/pip install -q -e '.[test]'
+	@if [ "$(SKIP_INSTALL)" != 1 ]; then echo "$(BIN)/pip install -q -e '.[test]'"; $(BIN)/pip install -q -e '.[test]'; fi
 
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
@@ -94,7 +95,7 @@ test: install-test chromium node tools lint-imports lint docs
 	else \
 	  mkdir -p $(dir $(LANE_LOG)); \
 	  echo "The PostgreSQL run and the matrix run alongside this one; their output follows it ($(LANE_LOG))."; \
-	  AUTHFLOWS_TEST_PORTS=26000-30999 $(MAKE) --no-print-directory test-db > $(LANE_LOG) 2>&1 & lane=$$!; \
+	  SKIP_INSTALL=1 AUTHFLOWS_TEST_PORTS=26000-30999 $(MAKE) --no-print-directory test-db > $(LANE_LOG) 2>&1 & lane=$$!; \
 	  AUTHFLOWS_TEST_PORTS=20000-24999 $(BIN)/python -m pytest $(PYTEST_ARGS); main=$$?; \
 	  wait $$lane; db=$$?; \
 	  echo; echo "==== the second lane: PostgreSQL run and matrix (exit $$db) ===="; cat $(LANE_LOG); \
