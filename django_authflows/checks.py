@@ -150,7 +150,8 @@ W006 = Warning(
     id="authflows.W006",
 )
 W007 = Warning(
-    "The default cache is per process (LocMemCache): revocations and rate limits do not hold across processes "
+    "The default cache is per process (LocMemCache): revocations, rate limits and the single use of DPoP proofs "
+    "and client assertions do not hold across processes "
     "(changes to applications, APIs and client grants still reach every process, through one database read "
     "per token request).",
     hint="Use a shared cache in production, e.g. django-redis: CACHES['default']['BACKEND'] = "

@@ -7,7 +7,14 @@ goes out on a connection of its own per thread, made from the cache's connection
 database, password, TLS, timeouts), as one prepared ``SET key 1 NX EX timeout``. The same key and value
 ``cache.add`` would write, without the pool checkout, the client's retry and metrics layers and the
 serialiser, which cost about three times the round trip itself. Any error there falls back to ``cache.add``
-(which then answers as the backend does when Redis is down)."""
+(which then answers as the backend does when Redis is down).
+
+When the default cache is this process's own (``LocMemCache``, Django's default) or keeps nothing
+(``DummyCache``), the marks go to a store of their own in this process instead: ``LocMemCache`` culls a
+third of its entries once it holds ``MAX_ENTRIES`` (300 by default), so a mark would be dropped long before
+its window ends and a captured proof replayed a few hundred requests later would pass; ``DummyCache`` would
+accept every replay. The store holds :data:`LOCAL_MAX_ENTRIES` marks, more than one process can verify
+signatures for within a window. Marks then hold per process only (authflows.W007)."""
 
 from __future__ import annotations
 
@@ -16,12 +23,46 @@ import threading
 from typing import Any
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
 _local = threading.local()
 _UNSET: Any = object()
 _pool: Any = _UNSET  # the Redis connection pool to copy settings from, None for any other cache
+#: Marks the per-process store keeps: a window is about 70 s, and a process verifies at most a few thousand
+#: signatures a second, so no mark is culled before it expires.
+LOCAL_MAX_ENTRIES = 200_000
+_PROCESS_LOCAL = ("LocMemCache", "DummyCache")
+_marks: BaseCache | None = None  # where marks go: the default cache, or this process's own store
+_local_store: BaseCache | None = None
+
+
+class _MarkStore(LocMemCache):
+    """This process's single-use marks. Its keys are made here (a prefix and a SHA-256 in base64url), so
+    the per-character check Django makes of every key for memcached's sake is skipped."""
+
+    def validate_key(self, key: str) -> None:
+        return None
+
+
+def _store() -> BaseCache:
+    global _marks, _local_store
+    if _marks is None:
+        if type(caches[DEFAULT_CACHE_ALIAS]).__name__ in _PROCESS_LOCAL:
+            if _local_store is None:
+                _local_store = _MarkStore("authflows-single-use", {"OPTIONS": {"MAX_ENTRIES": LOCAL_MAX_ENTRIES}})
+            _marks = _local_store
+        else:
+            _marks = cache
+    return _marks
+
+
+def clear() -> None:
+    """Forget every mark of the per-process store (tests; the shared cache's marks go with ``cache.clear()``)."""
+    if _local_store is not None:
+        _local_store.clear()
 
 
 def spend(key: str, timeout: int) -> bool:
@@ -72,11 +113,11 @@ class Reservation:
     def done(self) -> bool:
         """True when the mark is this request's, False for a replay."""
         reply = self._reply()
-        return bool(cache.add(self._key, 1, timeout=self._timeout)) if reply is None else reply
+        return bool(_store().add(self._key, 1, timeout=self._timeout)) if reply is None else reply
 
     def cancel(self) -> None:
         if self._reply():
-            cache.delete(self._key)
+            cache.delete(self._key)  # only a Redis reservation sets a mark before done()
 
     def _drop(self) -> None:
         connection, self._connection = self._connection, None
@@ -134,7 +175,8 @@ def _redis_pool() -> Any:
 
 @receiver(setting_changed)
 def _reset(*, setting: str, **kwargs: Any) -> None:
-    global _pool
+    global _pool, _marks
     if setting == "CACHES":
         _pool = _UNSET
+        _marks = None
         _local.connection = None

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core.cache import cache
 
-from django_authflows import applications, presets, ratelimit, registry
+from django_authflows import applications, presets, ratelimit, registry, single_use
 from django_authflows.apis import create_api
 from django_authflows.resource.bearer import verified
 from django_authflows.revocation import local_denylist
@@ -42,6 +42,7 @@ def browser():
 def _fresh_state() -> Any:
     cache.clear()
     ratelimit.clear()
+    single_use.clear()
     registry.registry.clear()
     registry._local.dirty = False
     key_cache.clear()

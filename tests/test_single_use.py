@@ -64,13 +64,22 @@ def test_a_connection_killed_by_redis_falls_back_then_reconnects(redis_cache):
     assert single_use.spend("authflows:test:before", 30) is False
 
 
-def test_other_caches_use_cache_add(settings):
+def test_other_shared_caches_use_cache_add(settings, tmp_path):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                                   "LOCATION": str(tmp_path / "cache")}}
+    assert single_use._connection() is None
+    assert single_use.spend("authflows:test:shared", 30) is True
+    assert single_use.spend("authflows:test:shared", 30) is False
+    assert cache.get("authflows:test:shared") == 1  # in the cache every process shares
+
+
+def test_a_per_process_cache_keeps_its_marks_apart(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": "single-use-" + uuid.uuid4().hex}}
     assert single_use._connection() is None
     assert single_use.spend("authflows:test:local", 30) is True
     assert single_use.spend("authflows:test:local", 30) is False
-    assert cache.get("authflows:test:local") == 1
+    assert cache.get("authflows:test:local") is None  # not among the entries LocMemCache culls
 
 
 def test_a_cancelled_reservation_releases_only_its_own_mark(redis_cache):
@@ -87,3 +96,16 @@ def test_a_reservation_left_unended_does_not_put_the_connection_out_of_step(redi
     assert single_use.spend("authflows:test:next", 30) is True  # not the orphan's OK read as this answer
     assert single_use.spend("authflows:test:next", 30) is False
     assert single_use.spend("authflows:test:orphan", 30) is False  # the orphan's SET did reach Redis
+
+
+@pytest.mark.parametrize("backend", ["django.core.cache.backends.locmem.LocMemCache",
+                                     "django.core.cache.backends.dummy.DummyCache"])
+def test_a_mark_outlives_the_culling_of_a_per_process_cache(settings, backend):
+    settings.CACHES = {"default": {"BACKEND": backend}}  # LocMemCache: MAX_ENTRIES 300, a third culled at once
+    assert single_use.spend("authflows:test:first", 30) is True
+    for n in range(2000):
+        assert single_use.spend(f"authflows:test:{n}", 30) is True
+        cache.set(f"other-{n}", n)
+    assert single_use.spend("authflows:test:first", 30) is False
+    single_use.clear()
+    assert single_use.spend("authflows:test:first", 30) is True

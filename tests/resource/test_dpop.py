@@ -4,6 +4,7 @@ from __future__ import annotations
 from http import HTTPStatus
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -277,3 +278,25 @@ def test_a_remembered_dpop_token_is_refused_once_revoked(client, bound, settings
     assert revoke_access_tokens(get_access_token_model().objects.all()) >= 1
     response = call(client, "/api/private", token, key.proof("GET", htu, access_token=token))
     refused(response, "invalid_token")
+
+
+@pytest.mark.parametrize("backend", ["django.core.cache.backends.locmem.LocMemCache",
+                                     "django.core.cache.backends.dummy.DummyCache"])
+def test_a_replayed_proof_is_refused_after_hundreds_of_others_on_a_per_process_cache(client, bound, settings,
+                                                                                    backend):
+    """LocMemCache (Django's default) culls a third of its entries at 300: the jti marks live in a store of
+    their own, so a proof replayed after 400 other proofs, and 400 other cache writes, is still refused; with
+    DummyCache (which keeps nothing) too."""
+    settings.CACHES = {"default": {"BACKEND": backend}}
+    key = DPoPKey(alg="EdDSA")  # the cheapest to sign 400 times
+    token = bound(key)
+    url = "/api/private"
+    htu = "http://testserver" + url
+    first = key.proof("GET", htu, access_token=token)
+    assert call(client, url, token, first).status_code == HTTPStatus.OK
+    for n in range(400):
+        assert call(client, url, token, key.proof("GET", htu, access_token=token)).status_code == HTTPStatus.OK
+        cache.set(f"other-{n}", n)
+    response = call(client, url, token, first)
+    refused(response, "invalid_dpop_proof")
+    assert "used already" in _description(response)
