@@ -164,7 +164,7 @@ def class_targets(results: dict[str, Any], cls_name: str, cls: dict[str, Any]) -
                                 "host's noise: see the busy-elsewhere and probe figures" if cpu_a and cpu_b / cpu_a >= bound
                                 else ""))
             parts += count_gaps
-            why = _why(results, cls, production, a_row, cpu_a, cpu_b) if ratio < bound else None
+            why = _why(results, cls, production, a_row, cpu_a, cpu_b, bound) if ratio < bound else None
             if why:
                 parts.append(why)
             gap = "; ".join(parts)
@@ -192,7 +192,7 @@ GRANT_ROWS = {"cc_basic", "cc_post", "code", "refresh"}
 
 
 def _why(results: dict[str, Any], cls: dict[str, Any], production: bool, row: str, cpu_a: float,
-         cpu_b: float) -> str | None:
+         cpu_b: float, bound: float) -> str | None:
     """The measured part of a missed target's gap that is a difference of contract, not of code: the JWTs a
     grant signs (DESIGN: RS256 JWT access and ID tokens, where DOT stores random strings), priced with this
     run's signing table, and the Redis round trips of the rate limiter (DOT keeps no counters); and for the
@@ -226,7 +226,7 @@ def _why(results: dict[str, Any], cls: dict[str, Any], production: bool, row: st
         if verify and cpu_a and cpu_b:
             return (f"why: the DPoP row checks an ES256 proof on every request (its signature {verify:.0f} us raw "
                     f"in this run, its jti spent in the cache, ath hashed) on top of the bearer row's work; the "
-                    f"bearer row costs {cpu_b:.2f} ms, so 0.8x leaves the proof {cpu_b / 0.8 - cpu_b:.2f} ms, and it "
+                    f"bearer row costs {cpu_b:.2f} ms, so {bound:g}x leaves the proof {cpu_b / bound - cpu_b:.2f} ms, and it "
                     f"takes {cpu_a - cpu_b:.2f} ms")
     return None
 

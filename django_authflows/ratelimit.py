@@ -63,13 +63,14 @@ def store() -> BaseCache:
     if type(caches["default"]).__name__ in ATOMIC_BACKENDS:
         return cache
     if _local_store is None:
-        _local_store = _LimiterStore("authflows-ratelimit", {"OPTIONS": {"MAX_ENTRIES": LOCAL_MAX_ENTRIES}})
+        _local_store = ProcessStore("authflows-ratelimit", {"OPTIONS": {"MAX_ENTRIES": LOCAL_MAX_ENTRIES}})
     return _local_store
 
 
-class _LimiterStore(LocMemCache):
-    """This process's limiter store. Its keys are made by :func:`_key` (a prefix, a limit name and 32 hex
-    digits), so the per-character check Django makes of every key for memcached's sake is skipped."""
+class ProcessStore(LocMemCache):
+    """A store of this process's own, for keys our code makes (here by :func:`_key`: a prefix, a limit name
+    and 32 hex digits; single_use's marks: a prefix and a SHA-256 in base64url), so the per-character check
+    Django makes of every key for memcached's sake is skipped."""
 
     def validate_key(self, key: str) -> None:
         return None

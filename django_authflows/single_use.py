@@ -24,9 +24,11 @@ from typing import Any
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.base import BaseCache
-from django.core.cache.backends.locmem import LocMemCache
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+
+from .ratelimit import ProcessStore
+from .registry import PROCESS_LOCAL_CACHES
 
 _local = threading.local()
 _UNSET: Any = object()
@@ -34,25 +36,16 @@ _pool: Any = _UNSET  # the Redis connection pool to copy settings from, None for
 #: Marks the per-process store keeps: a window is about 70 s, and a process verifies at most a few thousand
 #: signatures a second, so no mark is culled before it expires.
 LOCAL_MAX_ENTRIES = 200_000
-_PROCESS_LOCAL = ("LocMemCache", "DummyCache")
 _marks: BaseCache | None = None  # where marks go: the default cache, or this process's own store
 _local_store: BaseCache | None = None
-
-
-class _MarkStore(LocMemCache):
-    """This process's single-use marks. Its keys are made here (a prefix and a SHA-256 in base64url), so
-    the per-character check Django makes of every key for memcached's sake is skipped."""
-
-    def validate_key(self, key: str) -> None:
-        return None
 
 
 def _store() -> BaseCache:
     global _marks, _local_store
     if _marks is None:
-        if type(caches[DEFAULT_CACHE_ALIAS]).__name__ in _PROCESS_LOCAL:
+        if type(caches[DEFAULT_CACHE_ALIAS]).__name__ in PROCESS_LOCAL_CACHES:
             if _local_store is None:
-                _local_store = _MarkStore("authflows-single-use", {"OPTIONS": {"MAX_ENTRIES": LOCAL_MAX_ENTRIES}})
+                _local_store = ProcessStore("authflows-single-use", {"OPTIONS": {"MAX_ENTRIES": LOCAL_MAX_ENTRIES}})
             _marks = _local_store
         else:
             _marks = cache

@@ -158,6 +158,5 @@ def _document(issuer: str) -> dict[str, Any]:
 
 @require_safe
 def jwks(request: HttpRequest) -> HttpResponse:
-    return _prepared(
-        request, published_jwks_body()
-    )  # re-read within ACTIVE_KEY_TTL, re-encoded when the key set changes
+    # The body is re-read within ACTIVE_KEY_TTL and re-encoded when the key set changes.
+    return _prepared(request, published_jwks_body())
