@@ -1,6 +1,8 @@
 """Raw HTTP/1.1 over a plain socket (RFC 9112): bytes exactly as written, nothing normalised or re-encoded."""
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import re
 import socket
@@ -9,6 +11,13 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from ..live import LiveServer
+
+DEMO_KEY = b"dev-only-insecure-key-change-me"  # example_project's development SECRET_KEY
+
+
+def demo_secret(client_id: str) -> str:
+    """The client secret seed_demo gives ``client_id`` in a live server on the development SECRET_KEY."""
+    return hmac.new(DEMO_KEY, b"demo-secret:" + client_id.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass

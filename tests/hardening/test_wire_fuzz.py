@@ -7,8 +7,6 @@ request here is written byte by byte to the socket. Measured: zero 5xx, and ever
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import itertools
 import json
 import random
@@ -20,18 +18,13 @@ from dataclasses import dataclass
 import pytest
 
 from ..live import LiveServer
-from .raw import Answer, Session, exchange, log_in, request_bytes
+from .raw import Answer, Session, demo_secret, exchange, log_in, request_bytes
 
 pytestmark = pytest.mark.live
 
-DEMO_KEY = b"dev-only-insecure-key-change-me"  # example_project's development SECRET_KEY
 AUD = "https://api.example.test/"
 JSON_PATHS = ("/oauth/", "/userinfo")
 FORM = b"application/x-www-form-urlencoded"
-
-
-def demo_secret(client_id: str) -> str:
-    return hmac.new(DEMO_KEY, b"demo-secret:" + client_id.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -10,19 +10,16 @@ sees. Every request is sent several times, so that both workers have remembered 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 
 import pytest
 
 from ..dpop_client import DPoPKey
 from ..live import LiveServer
-from .raw import Answer, exchange
+from .raw import Answer, demo_secret, exchange
 
 pytestmark = pytest.mark.live
 
-DEMO_KEY = b"dev-only-insecure-key-change-me"  # example_project's development SECRET_KEY
 AUD = "https://api.example.test/"
 API = "/api/private"
 ROUNDS = 6  # requests per check: with 2 sync workers, each worker answers some of them
@@ -38,8 +35,7 @@ def raw(port: int, method: str, target: str, headers: list[tuple[str, str]], *, 
 
 
 def m2m_token(port: int, proof: str | None = None) -> str:
-    secret = hmac.new(DEMO_KEY, b"demo-secret:demo-m2m", hashlib.sha256).hexdigest()
-    basic = base64.b64encode(f"demo-m2m:{secret}".encode()).decode()
+    basic = base64.b64encode(f"demo-m2m:{demo_secret('demo-m2m')}".encode()).decode()
     headers = [("Authorization", f"Basic {basic}"), ("Content-Type", "application/x-www-form-urlencoded")]
     if proof:
         headers.append(("DPoP", proof))
