@@ -43,7 +43,8 @@ HOOKS: tuple[Hook, ...] = (
         "django_authflows.server.client_auth:ClientAuthenticationMixin",
         ("client_id", "request"),
     ),
-    # DOT's token rows: we add the JWT's checksum, the token family and the refresh rotation.
+    # DOT's token rows: we add the JWT's checksum, the token family and the refresh rotation, and write
+    # the same rows with records.save_new.
     Hook(
         _VALIDATOR,
         "_create_access_token",
@@ -57,6 +58,22 @@ HOOKS: tuple[Hook, ...] = (
         "override",
         "django_authflows.server.flows.refresh:RefreshTokenValidatorMixin",
         ("request", "refresh_token_code", "access_token", "previous_refresh_token"),
+    ),
+    # DOT's way of putting a token's value on its row (the checksum, and the plain value unless RFC 9700
+    # storage is on): our _create_access_token and _create_refresh_token make DOT's rows with it.
+    Hook(
+        _VALIDATOR,
+        "_set_token_value",
+        "call",
+        "django_authflows.server.oidc:IDTokenMixin",
+        ("token_instance", "raw_token"),
+    ),
+    Hook(
+        _VALIDATOR,
+        "_set_token_value",
+        "call",
+        "django_authflows.server.flows.refresh:RefreshTokenValidatorMixin",
+        ("token_instance", "raw_token"),
     ),
     # DOT's saving of a token response: a refresh rotates in our own statements, other grants call DOT's.
     Hook(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from oauth2_provider.models import get_access_token_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 
@@ -13,6 +14,7 @@ from ..conf import authflows_settings
 from .context import context_of
 from .jwt import sign
 from .oidc_request import requested, requested_claims
+from .records import save_new
 from .tokens import request_issuer, session_info
 
 #: auth0-spa-js verifies RS256 ID tokens only, so ID tokens are RS256 whatever an API uses...
@@ -75,7 +77,17 @@ class IDTokenMixin(OAuth2Validator):
         self, expires: Any, request: Request, token: dict[str, Any], source_refresh_token: Any = None
     ) -> Any:
         # DOT would parse the ID token with its own single key; ours are verified where they are used.
-        token = {k: v for k, v in token.items() if k != "id_token"}
-        record = super()._create_access_token(expires, request, token, source_refresh_token)
+        # DOT's _create_access_token, its row written by records.save_new.
+        record = get_access_token_model()(
+            user=request.user,
+            scope=token["scope"],
+            expires=expires,
+            id_token=None,
+            application=request.client,
+            source_refresh_token=source_refresh_token,
+            resource=getattr(request, "resource", []),  # RFC 8707
+        )
+        self._set_token_value(record, token["access_token"])
+        save_new(record)
         context_of(request).access_token_id = record.pk
         return record

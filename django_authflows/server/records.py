@@ -1,12 +1,25 @@
-"""Access-token records written as one INSERT, without a model instance.
+"""The token endpoint's rows, written and read from SQL that Django's own compiler makes once.
 
-DOT records every access token it issues (revocation, introspection and the admin read the rows) with
-``AccessToken(...).save()`` inside ``transaction.atomic()``: building the instance, its field descriptors,
-the save machinery and the INSERT's SQL cost more than the INSERT itself. :func:`insert_access_token` writes
-the same row, with the same columns and values as DOT's ``_create_access_token`` (RFC 9700 token storage
-included: only the SHA-256 checksum when ``COMPLIANT_BCP_RFC9700_TOKEN_STORAGE`` is on), from an INSERT whose
-SQL Django's own compiler made once per database. It falls back to ``save()`` when the model is not the one it
-knows (a swapped model with other columns) or when something listens to the model's signals.
+DOT records every token it issues (revocation, introspection and the admin read the rows) with
+``AccessToken(...).save()`` and finds codes and refresh tokens with ``.filter(...).first()``: per request,
+building the query, the save machinery and the SQL cost more than the statement itself, on SQLite and on
+PostgreSQL alike. Here:
+
+- :func:`insert_access_token` writes a client-credentials access token without a model instance, with the
+  same columns and values as DOT's ``_create_access_token`` (RFC 9700 token storage included: only the
+  SHA-256 checksum when ``COMPLIANT_BCP_RFC9700_TOKEN_STORAGE`` is on);
+- :func:`save_new` is ``save()`` for a new row (the access and refresh tokens of a code exchange or a
+  refresh, a token family);
+- :class:`FirstRow` is ``.first()`` for a lookup by a text column, ``select_related`` included (the code,
+  the refresh token by its checksum);
+- :class:`Update` is ``.filter(...).update(...)`` (the conditional UPDATEs that spend a code or a refresh
+  token).
+
+Each gives what the ORM gives, and leaves the work to the ORM where it cannot be sure of that: a model
+whose signals have receivers or whose ``save()`` is its own, a swapped model with other columns, a database
+other than PostgreSQL and SQLite. They rely on Django internals that are stable since Django 3 (the
+compilers' ``as_sql``, ``klass_info``, ``get_related_populators``), and tests/flows/test_records.py checks
+them against the ORM on every Django of the matrix.
 """
 
 from __future__ import annotations
@@ -18,7 +31,7 @@ from typing import Any
 
 from django.db import connections, models, router, transaction
 from django.db.models import signals
-from django.db.models.sql import InsertQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 from oauth2_provider.models import get_access_token_model, set_token_value
 from oauth2_provider.settings import oauth2_settings
 
@@ -145,3 +158,230 @@ def insert_access_token(
     else:  # autocommit: the single statement is its own transaction
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
+
+
+#: A plan not made yet (None: made, and the ORM does the work).
+_UNSET_SQL: Any = object()
+
+
+# -- any new row: save() without the save machinery ------------------------------------------------------
+class _InsertPlan:
+    """The INSERT of one model on one database, made by Django's compiler: its SQL, the fields whose values
+    it takes, and whether it returns the primary key."""
+
+    def __init__(self, sql: str, fields: list[Any], returning: bool) -> None:
+        self.sql, self.fields, self.returning = sql, fields, returning
+
+
+_insert_plans: dict[tuple[Any, str], _InsertPlan | None] = {}
+
+
+def _insert_plan(obj: Any, alias: str) -> _InsertPlan | None:
+    """The plan for ``type(obj)`` on ``alias``, made once from ``obj``; None when this model or database
+    needs more than one INSERT whose SQL never changes (a parent table, ``order_with_respect_to``, generated
+    or returned columns other than the primary key, a custom placeholder, a backend that cannot return the
+    new primary key from the INSERT)."""
+    model = type(obj)
+    key = (model, alias)
+    if key in _insert_plans:
+        return _insert_plans[key]
+    meta = model._meta
+    connection = connections[alias]
+    plan = None
+    if (
+        not meta.parents
+        and not meta.order_with_respect_to
+        and meta.auto_field is not None
+        and meta.auto_field is meta.pk
+        and list(meta.db_returning_fields) == [meta.pk]
+        and connection.features.can_return_columns_from_insert
+        and connection.vendor in ("postgresql", "sqlite")
+    ):
+        fields = [f for f in meta.local_concrete_fields if f is not meta.pk and not getattr(f, "generated", False)]
+        if not any(hasattr(f, "get_placeholder") for f in fields):
+            query = InsertQuery(model)
+            query.insert_values(fields, [obj])
+            compiler = query.get_compiler(using=alias)
+            compiler.returning_fields = meta.db_returning_fields
+            statements = compiler.as_sql()
+            if len(statements) == 1:
+                plan = _InsertPlan(statements[0][0], fields, returning=True)
+    _insert_plans[key] = plan
+    return plan
+
+
+def save_new(obj: Any) -> None:
+    """``obj.save()`` for a new instance (no primary key yet) of a model whose ``save`` is Django's: the
+    same INSERT with the same values (each field's ``pre_save`` and ``get_db_prep_save``, as Django's
+    compiler takes them), the new primary key set on ``obj`` and the transaction marked for rollback when
+    it fails, as ``save_base`` does, from SQL made once per model and database. Falls back to ``save()``
+    when a receiver listens to the model's ``pre_save`` or ``post_save``, when a value is an expression
+    (``db_default``, ``F()``), or when the model or database needs what :func:`_insert_plan` leaves out."""
+    model = type(obj)
+    if (
+        obj.pk is not None
+        or not obj._state.adding
+        or model.save is not models.Model.save
+        or model.save_base is not models.Model.save_base
+        or _listened(model)
+    ):
+        obj.save()
+        return
+    alias = router.db_for_write(model, instance=obj)
+    plan = _insert_plan(obj, alias)
+    if plan is None:
+        obj.save()
+        return
+    obj._prepare_related_fields_for_save(operation_name="save")
+    connection = connections[alias]
+    params = []
+    for field in plan.fields:
+        value = field.pre_save(obj, True)
+        if hasattr(value, "resolve_expression"):
+            obj.save()
+            return
+        params.append(field.get_db_prep_save(value, connection))
+    with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+        cursor.execute(plan.sql, params)
+        row = cursor.fetchone()  # RETURNING the primary key (PostgreSQL, SQLite)
+    setattr(obj, model._meta.pk.attname, row[0])
+    obj._state.adding = False
+    obj._state.db = alias
+
+
+# -- one row by one column: a SELECT compiled once ---------------------------------------------------------
+try:  # Django 6.1: the objects of select_related take the query's fetch mode, the default one here
+    from django.db.models.query import DEFAULT_FETCH_MODE  # type: ignore[attr-defined,unused-ignore]
+
+    _FETCH_MODE: tuple[Any, ...] = (DEFAULT_FETCH_MODE,)
+except ImportError:  # Django 5.2, 6.0
+    _FETCH_MODE = ()
+
+
+class _SelectPlan:
+    def __init__(self, compiler: Any, sql: str, alias: str) -> None:
+        self.sql, self.alias = sql, alias
+        self.select, self.klass_info = compiler.select, compiler.klass_info
+        self.model = self.klass_info["model"]
+        fields = self.klass_info["select_fields"]
+        self.start, self.end = fields[0], fields[-1] + 1
+        self.init_list = [s[0].target.attname for s in self.select[self.start : self.end]]
+        self.converters = list(compiler.get_converters([s[0] for s in self.select]).items())
+
+    def populators(self) -> list[Any]:
+        """The related objects' makers, new for each row as the ORM makes them (Django 6.1's keep the
+        objects they made, for its fetch modes)."""
+        from django.db.models.query import get_related_populators
+
+        args: tuple[Any, ...] = (self.klass_info, self.select, self.alias, *_FETCH_MODE)
+        return get_related_populators(*args)
+
+    def first(self, connection: Any, param: Any) -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, [param])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        if self.converters:
+            row = list(row)
+            for position, (converters, expression) in self.converters:
+                value = row[position]
+                for converter in converters:
+                    value = converter(value, expression, connection)
+                row[position] = value
+        obj = self.model.from_db(self.alias, self.init_list, row[self.start : self.end])
+        for populator in self.populators():
+            populator.populate(row, obj)
+        return obj
+
+
+class FirstRow:
+    """``build(model, value).first()`` for a query that selects one model's rows (with ``select_related``) by
+    one value of ``column``: Django's compiler writes its SQL on the first call for each model and database,
+    and later calls run it with the value as the column's field prepares it (``get_db_prep_value``) and
+    make the instances as the ORM makes them (``from_db``, the objects of ``select_related``, the database's
+    converters). The first call checks that the compiler's parameters are that value alone, else the model
+    is read the ORM way. ``build`` must order its rows (``first()`` adds the primary key's order only to an
+    unordered query)."""
+
+    def __init__(self, build: Callable[[Any, Any], Any], column: str) -> None:
+        self.build, self.column = build, column
+        self.plans: dict[tuple[Any, str], _SelectPlan | None] = {}
+
+    def first(self, model: Any, value: Any) -> Any:
+        alias = router.db_for_read(model)
+        key = (model, alias)
+        plan = self.plans.get(key, _UNSET_SQL)
+        if plan is None or value is None:  # None is IS NULL: no parameter
+            return self.build(model, value).first()
+        connection = connections[alias]
+        param = model._meta.get_field(self.column).get_db_prep_value(value, connection, prepared=False)
+        if plan is _UNSET_SQL:
+            compiler = self.build(model, value)[:1].query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+            usable = (
+                connection.vendor in ("postgresql", "sqlite")
+                and list(params) == [param]
+                and compiler.klass_info is not None
+                and not compiler.annotation_col_map
+            )
+            plan = self.plans[key] = _SelectPlan(compiler, sql, alias) if usable else None
+            if plan is None:
+                return self.build(model, value).first()
+        return plan.first(connection, param)
+
+
+# -- a conditional UPDATE: SQL compiled once --------------------------------------------------------------
+class Update:
+    """``model._base_manager.filter(**where).update(**values)``, the claims of single-use rows (a code, a
+    refresh token), from SQL that Django's compiler writes on the first call for each model, database and
+    set of NULL conditions. Later calls make the parameters themselves, as the compiler makes them (each
+    value through its field's ``get_db_prep_save``, each condition through ``get_db_prep_value``, the
+    conditions in the order ``filter()`` sorts its keywords, a None condition being ``IS NULL``); the first
+    call checks that they equal the compiler's, and a model where they differ is updated the ORM way. Only
+    plain values of the model's own fields: no expressions (``F()``), no lookups other than equality."""
+
+    def __init__(self) -> None:
+        self.plans: dict[tuple[Any, str, tuple[str, ...], tuple[str, ...]], str | None] = {}
+
+    @staticmethod
+    def _params(model: Any, connection: Any, where: dict[str, Any], values: dict[str, Any]) -> list[Any]:
+        meta = model._meta
+        field = meta.get_field
+        params = [field(name).get_db_prep_save(value, connection) for name, value in values.items()]
+        params += [
+            (meta.pk if name == "pk" else field(name)).get_db_prep_value(where[name], connection, prepared=False)
+            for name in sorted(where)
+            if where[name] is not None
+        ]
+        return params
+
+    def run(self, model: Any, where: dict[str, Any], values: dict[str, Any]) -> int:
+        """The number of rows updated, as ``update()`` returns it."""
+        alias = router.db_for_write(model)
+        key = (
+            model,
+            alias,
+            tuple(name if value is None else "" for name, value in sorted(where.items())),
+            tuple(values),
+        )
+        connection = connections[alias]
+        sql = self.plans.get(key, _UNSET_SQL)
+        if sql is None:
+            return int(model._base_manager.filter(**where).update(**values))
+        params = self._params(model, connection, where, values)
+        if sql is _UNSET_SQL:
+            query = model._base_manager.filter(**where).query.chain(UpdateQuery)
+            query.add_update_values(values)
+            compiled, compiled_params = query.get_compiler(using=alias).as_sql()
+            usable = (
+                connection.vendor in ("postgresql", "sqlite")
+                and not query.related_updates  # a parent model's fields: more than one statement
+                and list(compiled_params) == params
+            )
+            sql = self.plans[key] = compiled if usable else None
+            if sql is None:
+                return int(model._base_manager.filter(**where).update(**values))
+        with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return int(cursor.rowcount)

@@ -20,6 +20,7 @@ from ...revocation import revoke_access_tokens, revoke_family
 from .. import audience
 from ..context import context_of
 from ..dpop import check_bound
+from ..records import FirstRow, Update
 
 #: ``expires`` of a redeemed code: kept (not deleted) so that a replay can be recognised.
 REDEEMED = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
@@ -58,10 +59,8 @@ def claim_code(request: Request) -> None:
         "access_token": ctx.access_token_id,
         "family": str(ctx.family_id) if ctx.family_id else None,
     }
-    claimed = (
-        type(grant)
-        .objects.filter(pk=grant.pk, expires=grant.expires)
-        .update(expires=REDEEMED, claims=json.dumps(claims))
+    claimed = _CLAIM.run(
+        type(grant), {"pk": grant.pk, "expires": grant.expires}, {"expires": REDEEMED, "claims": json.dumps(claims)}
     )
     if claimed != 1:
         raise errors.InvalidGrantError(request=request)
@@ -75,14 +74,22 @@ def spend_pending_code(ctx: Any) -> None:
     if grant is None:
         return
     ctx.code_pending = None
-    type(grant).objects.filter(pk=grant.pk, expires=grant.expires).update(expires=REDEEMED)
+    _CLAIM.run(type(grant), {"pk": grant.pk, "expires": grant.expires}, {"expires": REDEEMED})
+
+
+#: The conditional UPDATE that spends a code (one statement, whichever of parallel redemptions comes first).
+_CLAIM = Update()
+#: DOT's code column is unique; the order is ``first()``'s.
+_GRANT_BY_CODE = FirstRow(
+    lambda model, code: model.objects.select_related("user").filter(code=code).order_by("pk"), "code"
+)
 
 
 def _grant_for(request: Request, code: str) -> Any:
     ctx = context_of(request)
     if ctx.grant is not None and ctx.grant.code == code:
         return ctx.grant
-    grant = ctx.grant = get_grant_model().objects.select_related("user").filter(code=code).first()
+    grant = ctx.grant = _GRANT_BY_CODE.first(get_grant_model(), code)
     return grant
 
 

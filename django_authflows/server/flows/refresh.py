@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import time
+import uuid
 from typing import Any
 
 from cryptography.fernet import InvalidToken
@@ -26,6 +27,7 @@ from ...revocation import revoke_family, token_checksum
 from .. import audience
 from ..context import context_of
 from ..dpop import check_bound, refresh_jkt
+from ..records import FirstRow, Update, save_new
 
 #: auth0-spa-js falls back to a new login when the description contains "invalid refresh token".
 INVALID_REFRESH = "Unknown or invalid refresh token."
@@ -39,19 +41,28 @@ def invalid(request: Request) -> errors.InvalidGrantError:
     return errors.InvalidGrantError(description=INVALID_REFRESH, request=request)
 
 
+#: The conditional UPDATE that spends a refresh token (one statement: of parallel refreshes, one wins).
+_CLAIM = Update()
+#: The live token first, should a checksum ever match two rows; its application is the client's (compared by pk).
+_REFRESH_BY_CHECKSUM = FirstRow(
+    lambda model, checksum: (
+        model.objects.filter(token_checksum=checksum)
+        .select_related("access_token", "user")
+        .order_by(F("revoked").desc(nulls_first=True))
+    ),
+    "token_checksum",
+)
+#: A refresh token's family (one row per family: the column is unique).
+_FAMILY = FirstRow(lambda model, family: model.objects.filter(family=family).order_by("pk"), "family")
+
+
 class RefreshTokenValidatorMixin(OAuth2Validator):
     """Every use rotates; a rotated token used again revokes its whole family (unless inside the leeway)."""
 
     def validate_refresh_token(
         self, refresh_token: str, client: Any, request: Request, *args: Any, **kwargs: Any
     ) -> bool:
-        rt = (
-            get_refresh_token_model()
-            .objects.filter(token_checksum=token_checksum(refresh_token))
-            .select_related("access_token", "user")  # its application is the client's: compared by pk below
-            .order_by(F("revoked").desc(nulls_first=True))
-            .first()
-        )
+        rt = _REFRESH_BY_CHECKSUM.first(get_refresh_token_model(), token_checksum(refresh_token))
         if rt is None or rt.application_id != client.pk:  # another client's token looks unknown
             raise invalid(request)
         if not user_is_active(rt.user):  # a deactivated user's tokens look unknown; not spent, so they work again
@@ -59,7 +70,7 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         now = timezone.now()
         if rt.revoked is not None:
             self._reused(rt, now, request)
-        family = TokenFamily.objects.filter(family=rt.token_family).first() if rt.token_family else None
+        family = _FAMILY.first(TokenFamily, rt.token_family) if rt.token_family else None
         lifetimes = authflows_settings.LIFETIMES
         if (
             family is None
@@ -98,7 +109,7 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
         :meth:`reused`, to be called once their transaction has ended."""
         rt: Any = request.refresh_token_instance
         now = timezone.now()
-        if type(rt).objects.filter(pk=rt.pk, revoked__isnull=True).update(revoked=now, updated=now):
+        if _CLAIM.run(type(rt), {"pk": rt.pk, "revoked": None}, {"revoked": now, "updated": now}):
             return True
         rt.revoked = now
         return False
@@ -143,18 +154,29 @@ class RefreshTokenValidatorMixin(OAuth2Validator):
     def _create_refresh_token(
         self, request: Request, refresh_token_code: str, access_token: Any, previous_refresh_token: Any
     ) -> Any:
-        rt = super()._create_refresh_token(request, refresh_token_code, access_token, previous_refresh_token)
+        # DOT's _create_refresh_token, its row written by records.save_new.
+        rt = get_refresh_token_model()(
+            user=request.user,
+            application=request.client,
+            access_token=access_token,
+            token_family=previous_refresh_token.token_family if previous_refresh_token else uuid.uuid4(),
+            resource=getattr(request, "resource", []),  # RFC 8707
+        )
+        self._set_token_value(rt, refresh_token_code)
+        save_new(rt)
         context_of(request).family_id = rt.token_family
         if previous_refresh_token is None:  # a new login session: a new family
             api = audience.api_for(request)
-            TokenFamily.objects.create(
-                family=rt.token_family,
-                application=request.client,
-                user=request.user,
-                audience=api.identifier if api else "",
-                scope=" ".join(request.scopes or []),
-                session=context_of(request).session or {},
-                dpop_jkt=refresh_jkt(request) or "",
+            save_new(
+                TokenFamily(
+                    family=rt.token_family,
+                    application=request.client,
+                    user=request.user,
+                    audience=api.identifier if api else "",
+                    scope=" ".join(request.scopes or []),
+                    session=context_of(request).session or {},
+                    dpop_jkt=refresh_jkt(request) or "",
+                )
             )
         return rt
 
