@@ -166,21 +166,28 @@ _UNSET_SQL: Any = object()
 
 # -- any new row: save() without the save machinery ------------------------------------------------------
 class _InsertPlan:
-    """The INSERT of one model on one database, made by Django's compiler: its SQL, the fields whose values
-    it takes, and whether it returns the primary key."""
+    """The INSERT of one model on one database, made by Django's compiler: its SQL (``RETURNING`` the primary
+    key) and the fields whose values it takes."""
 
-    def __init__(self, sql: str, fields: list[Any], returning: bool) -> None:
-        self.sql, self.fields, self.returning = sql, fields, returning
+    def __init__(self, sql: str, fields: list[Any]) -> None:
+        self.sql, self.fields = sql, fields
 
 
 _insert_plans: dict[tuple[Any, str], _InsertPlan | None] = {}
 
 
+def _insert_fields(model: Any) -> list[Any]:
+    """The fields an INSERT writes, as ``Model._save_table`` takes them for a row without a primary key."""
+    meta = model._meta
+    return [f for f in meta.local_concrete_fields if f is not meta.pk and not getattr(f, "generated", False)]
+
+
 def _insert_plan(obj: Any, alias: str) -> _InsertPlan | None:
-    """The plan for ``type(obj)`` on ``alias``, made once from ``obj``; None when this model or database
-    needs more than one INSERT whose SQL never changes (a parent table, ``order_with_respect_to``, generated
-    or returned columns other than the primary key, a custom placeholder, a backend that cannot return the
-    new primary key from the INSERT)."""
+    """The plan for ``type(obj)`` on ``alias``, made once from ``obj`` (whose values are plain: an expression
+    would write its own SQL into the statement); None when this model or database needs more than one
+    INSERT whose SQL never changes (a parent table, ``order_with_respect_to``, generated or returned columns
+    other than the primary key, a custom placeholder, a backend that cannot return the new primary key from
+    the INSERT)."""
     model = type(obj)
     key = (model, alias)
     if key in _insert_plans:
@@ -197,7 +204,7 @@ def _insert_plan(obj: Any, alias: str) -> _InsertPlan | None:
         and connection.features.can_return_columns_from_insert
         and connection.vendor in ("postgresql", "sqlite")
     ):
-        fields = [f for f in meta.local_concrete_fields if f is not meta.pk and not getattr(f, "generated", False)]
+        fields = _insert_fields(model)
         if not any(hasattr(f, "get_placeholder") for f in fields):
             query = InsertQuery(model)
             query.insert_values(fields, [obj])
@@ -205,7 +212,7 @@ def _insert_plan(obj: Any, alias: str) -> _InsertPlan | None:
             compiler.returning_fields = meta.db_returning_fields
             statements = compiler.as_sql()
             if len(statements) == 1:
-                plan = _InsertPlan(statements[0][0], fields, returning=True)
+                plan = _InsertPlan(statements[0][0], fields)
     _insert_plans[key] = plan
     return plan
 
@@ -227,20 +234,19 @@ def save_new(obj: Any) -> None:
     ):
         obj.save()
         return
+    obj._prepare_related_fields_for_save(operation_name="save")  # first, as save() does: it may set a key
+    fields = _insert_fields(model)
+    values = [field.pre_save(obj, True) for field in fields]
+    if any(hasattr(value, "resolve_expression") for value in values):
+        obj.save()
+        return
     alias = router.db_for_write(model, instance=obj)
     plan = _insert_plan(obj, alias)
     if plan is None:
         obj.save()
         return
-    obj._prepare_related_fields_for_save(operation_name="save")
     connection = connections[alias]
-    params = []
-    for field in plan.fields:
-        value = field.pre_save(obj, True)
-        if hasattr(value, "resolve_expression"):
-            obj.save()
-            return
-        params.append(field.get_db_prep_save(value, connection))
+    params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
     with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
         cursor.execute(plan.sql, params)
         row = cursor.fetchone()  # RETURNING the primary key (PostgreSQL, SQLite)

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, signals
+from django.db.models import F, Value, signals
+from django.db.models.functions import Lower
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Grant, RefreshToken
@@ -189,3 +190,64 @@ def test_first_row_leaves_a_query_it_cannot_run_to_the_orm(make_client, user):
     assert by_code_and_scope.first(Grant, "code-9") == grant
     assert by_code_and_scope.first(Grant, "code-10") is None
     assert by_code_and_scope.plans == {(Grant, "default"): None}
+
+
+def test_save_new_makes_no_plan_from_an_expression(make_client, user):
+    """A value that is an expression writes its own SQL into the INSERT: that row is saved the ORM way, and
+    the next rows are not written through its statement (here they would come out lower case)."""
+    app = make_client("regular")
+    records._insert_plans.clear()
+    first = TokenFamily(family=uuid.uuid4(), application=app, user=user, audience=Lower(Value("Expr-AUD")))
+    records.save_new(first)
+    assert TokenFamily.objects.get(pk=first.pk).audience == "expr-aud"
+    later = TokenFamily(family=uuid.uuid4(), application=app, user=user, audience="Mixed-Case")
+    with CaptureQueriesContext(connection) as captured:
+        records.save_new(later)
+    assert TokenFamily.objects.get(pk=later.pk).audience == "Mixed-Case"
+    assert [q["sql"][:6] for q in captured if "SAVEPOINT" not in q["sql"]] == ["INSERT"]
+    assert records._insert_plans[(TokenFamily, "default")] is not None
+
+
+def test_save_new_takes_a_key_set_after_the_related_object_was_saved(make_client, user):
+    """As save(): a related object assigned unsaved and saved afterwards gives its key to the row."""
+    app = make_client("regular")
+    token = access_token(app, user, "f" * 40)
+    refresh = RefreshToken(user=user, application=app, access_token=token, token="r-late")
+    records.save_new(token)
+    records.save_new(refresh)
+    assert RefreshToken.objects.get(pk=refresh.pk).access_token_id == token.pk
+
+
+def test_update_claims_once_and_writes_what_update_writes(make_client, user):
+    app = make_client("regular")
+    claim = records.Update()
+    grants = [grant_for(app, user, f"code-{n}") for n in range(3)]
+    redeemed = datetime.datetime(2000, 1, 1, tzinfo=datetime.timezone.utc)
+    # the ORM's own update, to compare with
+    assert Grant.objects.filter(pk=grants[0].pk, expires=grants[0].expires).update(
+        expires=redeemed, claims='{"it\'s": "orm"}') == 1
+    for grant in grants[1:]:
+        with CaptureQueriesContext(connection) as captured:
+            assert claim.run(Grant, {"pk": grant.pk, "expires": grant.expires},
+                             {"expires": redeemed, "claims": '{"it\'s": "orm"}'}) == 1
+        assert [q["sql"][:6] for q in captured if "SAVEPOINT" not in q["sql"]] == ["UPDATE"]
+        # the condition no longer holds: nothing is claimed twice
+        assert claim.run(Grant, {"pk": grant.pk, "expires": grant.expires}, {"expires": redeemed}) == 0
+    rows = [Grant.objects.filter(pk=g.pk).values("expires", "claims")[0] for g in grants]
+    assert rows[0] == rows[1] == rows[2] == {"expires": redeemed, "claims": '{"it\'s": "orm"}'}
+    # one plan per set of columns, each compiled (None would mean left to the ORM)
+    assert len(claim.plans) == 2 and all(sql.startswith("UPDATE") for sql in claim.plans.values())
+
+
+def test_update_with_an_is_null_condition(make_client, user):
+    app = make_client("regular")
+    claim = records.Update()
+    tokens = [RefreshToken.objects.create(user=user, application=app, token=f"r-{n}") for n in range(2)]
+    now = timezone.now()
+    assert claim.run(RefreshToken, {"pk": tokens[0].pk, "revoked": None}, {"revoked": now, "updated": now}) == 1
+    assert claim.run(RefreshToken, {"pk": tokens[0].pk, "revoked": None}, {"revoked": now, "updated": now}) == 0
+    assert RefreshToken.objects.get(pk=tokens[0].pk).revoked == now
+    assert RefreshToken.objects.get(pk=tokens[1].pk).revoked is None  # only the named row
+    # the same statement with a value instead of NULL is another plan, not the IS NULL one
+    assert claim.run(RefreshToken, {"pk": tokens[0].pk, "revoked": now}, {"updated": now}) == 1
+    assert len(claim.plans) == 2 and None not in claim.plans.values()
