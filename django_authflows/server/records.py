@@ -31,6 +31,7 @@ from typing import Any
 
 from django.db import connections, models, router, transaction
 from django.db.models import signals
+from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery, UpdateQuery
 from oauth2_provider.models import get_access_token_model, set_token_value
 from oauth2_provider.settings import oauth2_settings
@@ -91,8 +92,7 @@ def _plan(model: Any, alias: str) -> _Plan | None:
     key = (model, alias)
     if key in _plans:
         return _plans[key]
-    opts = model._meta
-    fields = [f for f in opts.local_concrete_fields if not f.primary_key and not getattr(f, "generated", False)]
+    fields = _insert_fields(model)
     plan = None
     if {f.name for f in fields} == _FIELDS and not any(hasattr(f, "get_placeholder") for f in fields):
         # Django's compiler writes the statement once, for a throwaway instance; only its SQL is kept.
@@ -160,20 +160,16 @@ def insert_access_token(
             cursor.execute(plan.sql, params)
 
 
+#: The databases whose INSERT ... RETURNING, SELECT and UPDATE statements the helpers below run themselves.
+_VENDORS = ("postgresql", "sqlite")
 #: A plan not made yet (None: made, and the ORM does the work).
 _UNSET_SQL: Any = object()
 
 
 # -- any new row: save() without the save machinery ------------------------------------------------------
-class _InsertPlan:
-    """The INSERT of one model on one database, made by Django's compiler: its SQL (``RETURNING`` the primary
-    key) and the fields whose values it takes."""
-
-    def __init__(self, sql: str, fields: list[Any]) -> None:
-        self.sql, self.fields = sql, fields
-
-
-_insert_plans: dict[tuple[Any, str], _InsertPlan | None] = {}
+#: (model, database alias) -> the INSERT of :func:`save_new` (``RETURNING`` the primary key), made by Django's
+#: compiler, or None when the model is saved the ORM way.
+_insert_plans: dict[tuple[Any, str], str | None] = {}
 
 
 def _insert_fields(model: Any) -> list[Any]:
@@ -182,7 +178,7 @@ def _insert_fields(model: Any) -> list[Any]:
     return [f for f in meta.local_concrete_fields if f is not meta.pk and not getattr(f, "generated", False)]
 
 
-def _insert_plan(obj: Any, alias: str) -> _InsertPlan | None:
+def _insert_plan(obj: Any, alias: str) -> str | None:
     """The plan for ``type(obj)`` on ``alias``, made once from ``obj`` (whose values are plain: an expression
     would write its own SQL into the statement); None when this model or database needs more than one
     INSERT whose SQL never changes (a parent table, ``order_with_respect_to``, generated or returned columns
@@ -202,7 +198,7 @@ def _insert_plan(obj: Any, alias: str) -> _InsertPlan | None:
         and meta.auto_field is meta.pk
         and list(meta.db_returning_fields) == [meta.pk]
         and connection.features.can_return_columns_from_insert
-        and connection.vendor in ("postgresql", "sqlite")
+        and connection.vendor in _VENDORS
     ):
         fields = _insert_fields(model)
         if not any(hasattr(f, "get_placeholder") for f in fields):
@@ -212,7 +208,7 @@ def _insert_plan(obj: Any, alias: str) -> _InsertPlan | None:
             compiler.returning_fields = meta.db_returning_fields
             statements = compiler.as_sql()
             if len(statements) == 1:
-                plan = _InsertPlan(statements[0][0], fields)
+                plan = statements[0][0]
     _insert_plans[key] = plan
     return plan
 
@@ -248,7 +244,7 @@ def save_new(obj: Any) -> None:
     connection = connections[alias]
     params = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
     with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
-        cursor.execute(plan.sql, params)
+        cursor.execute(plan, params)
         row = cursor.fetchone()  # RETURNING the primary key (PostgreSQL, SQLite)
     setattr(obj, model._meta.pk.attname, row[0])
     obj._state.adding = False
@@ -277,8 +273,6 @@ class _SelectPlan:
     def populators(self) -> list[Any]:
         """The related objects' makers, new for each row as the ORM makes them (Django 6.1's keep the
         objects they made, for its fetch modes)."""
-        from django.db.models.query import get_related_populators
-
         args: tuple[Any, ...] = (self.klass_info, self.select, self.alias, *_FETCH_MODE)
         return get_related_populators(*args)
 
@@ -326,7 +320,7 @@ class FirstRow:
             compiler = self.build(model, value)[:1].query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
             usable = (
-                connection.vendor in ("postgresql", "sqlite")
+                connection.vendor in _VENDORS
                 and list(params) == [param]
                 and compiler.klass_info is not None
                 and not compiler.annotation_col_map
@@ -381,7 +375,7 @@ class Update:
             query.add_update_values(values)
             compiled, compiled_params = query.get_compiler(using=alias).as_sql()
             usable = (
-                connection.vendor in ("postgresql", "sqlite")
+                connection.vendor in _VENDORS
                 and not query.related_updates  # a parent model's fields: more than one statement
                 and list(compiled_params) == params
             )
