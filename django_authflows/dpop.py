@@ -179,10 +179,12 @@ def verify_proof(
     access_token: str | None = None,
     require_nonce: bool = False,
     jkt: str | None = None,
+    ath: str | None = None,
 ) -> Proof:
     """Every check of RFC 9449 §4.3 (and ``ath`` of §7.1 when ``access_token`` is given, the proof's key
     being the one of ``jkt`` when given); the ``jti`` is spent in the cache, so a proof is accepted once
-    within the window across every process that shares the cache. Raises :class:`ProofError`.
+    within the window across every process that shares the cache. Raises :class:`ProofError`. A caller
+    that has the access token's hash already passes it as ``ath`` instead of ``access_token``.
 
     The cheap checks (the header, the claims, the key's thumbprint) come first, so a refused proof costs
     no signature verification; the ``jti`` is reserved while the signature is checked and released when it
@@ -209,8 +211,10 @@ def verify_proof(
     nonce = claims.get("nonce")
     if require_nonce and not (isinstance(nonce, str) and nonce_valid(nonce)):  # §4.3 check 10, §8
         raise ProofError("Use the DPoP-Nonce the server sent in the proof.", USE_NONCE)
-    ath = claims.get("ath")
-    if access_token is not None and ath != b64_sha256(access_token):  # §4.3 check 12
+    if ath is None and access_token is not None:
+        ath = b64_sha256(access_token)
+    sent_ath = claims.get("ath")
+    if ath is not None and sent_ath != ath:  # §4.3 check 12
         raise ProofError("The DPoP proof's ath does not match the access token.")
     if proof_jkt is None or key is None:
         raise ProofError(_BAD_SIGNATURE)
@@ -231,7 +235,7 @@ def verify_proof(
         raise
     if not mark.done():
         raise ProofError("This DPoP proof has been used already.")
-    return Proof(jkt=proof_jkt, jti=jti, ath=ath if isinstance(ath, str) else None)
+    return Proof(jkt=proof_jkt, jti=jti, ath=sent_ath if isinstance(sent_ath, str) else None)
 
 
 # Server nonces (§8, §9): stateless, an HMAC of the current time slot, so every process that shares the

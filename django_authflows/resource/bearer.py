@@ -17,9 +17,10 @@ from django.urls import NoReverseMatch
 
 from .. import jws
 from ..conf import authflows_settings
+from ..dpop import b64_sha256, is_thumbprint
 from ..issuer import issuer_for
 from ..revocation import local_denylist, token_checksum
-from .dpop import bind_to_proof, scheme_of
+from .dpop import bind_to_proof, checked, scheme_of
 from .keys import key_cache
 
 #: Asymmetric algorithms only: ``none`` and HS256 made with a public key are refused (RFC 8725 §3.1).
@@ -88,7 +89,9 @@ class _Accepted(NamedTuple):
     issuer: str
     audience: str
     nbf: float  # -inf without nbf
-    dpop: bool = False
+    #: With the DPoP scheme: the thumbprint the token is bound to (``cnf.jkt``, checked) and the token's hash
+    #: (the ``ath`` its proofs must carry), found once; None for a Bearer token.
+    dpop: tuple[str, str] | None = None
 
 
 class VerifiedTokens:
@@ -369,9 +372,11 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
                     and accepted.nbf - LEEWAY <= now
                     and not (config.check_revocation and local_denylist.denies(accepted.checksum, entry.claims))
                 ):
-                    result = BearerResult(entry.claims)
-                    if accepted.dpop:  # RFC 9449 §7.1: this request's own proof, every time
-                        result = bind_to_proof(request, header.partition(" ")[2].strip(), result, dpop_scheme=True)  # type: ignore[union-attr]
+                    if accepted.dpop is None:
+                        result = BearerResult(entry.claims)
+                    else:  # RFC 9449 §7.1: this request's own proof, every time
+                        token = header.partition(" ")[2].strip()  # type: ignore[union-attr]
+                        result = checked(request, token, BearerResult(entry.claims, scheme="DPoP"), *accepted.dpop)
                     memo[(audience, allow_body)] = result
                     return result
             # else the full validation, which tells why (expired, key gone, revoked) or finds it valid again
@@ -382,6 +387,14 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
     bound = result.error is None and result.claims.get("cnf") is not None
     remember = in_header and result.error is None and result.token_sent and checksum is not None
     remember = remember and (bound if dpop_scheme else not bound)  # a bound token goes with the DPoP scheme
+    binding = None
+    if remember and dpop_scheme:
+        cnf = result.claims.get("cnf")
+        jkt = cnf.get("jkt") if isinstance(cnf, dict) else None
+        if is_thumbprint(jkt) and token is not None:
+            binding = (jkt, b64_sha256(token))
+        else:  # refused by bind_to_proof below, every time: nothing to remember
+            remember = False
     validated = result
     if result.token_sent and (dpop_scheme or bound):
         result = bind_to_proof(request, token, result, dpop_scheme=dpop_scheme)
@@ -397,7 +410,7 @@ def authenticate_bearer(request: HttpRequest, audience: str | None = None, *, al
                     validated.claims["iss"],
                     _expected_audience(audience),  # type: ignore[arg-type]
                     float(nbf) if isinstance(nbf, (int, float)) else float("-inf"),
-                    dpop_scheme,
+                    binding,
                 ),
             )
     memo[(audience, allow_body)] = result

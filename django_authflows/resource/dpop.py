@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import DisallowedHost
@@ -59,9 +58,9 @@ def scheme_of(request: HttpRequest) -> str:
     return "DPoP" if header[:5].lower() == "dpop " else "Bearer"
 
 
-def _proof(request: HttpRequest, token: str, jkt: str) -> dpop.Proof | dpop.ProofError:
+def proof_for(request: HttpRequest, token: str, jkt: str, ath: str | None = None) -> dpop.Proof | dpop.ProofError:
     """The request's proof, verified once per request (its ``jti`` can be spent only once), for ``token``
-    bound to the key of thumbprint ``jkt``."""
+    bound to the key of thumbprint ``jkt``; ``ath``, the token's hash, when the caller has it already."""
     memo = request.__dict__.get(_ATTR)
     if memo is not None and memo[0] == token:
         return memo[1]
@@ -78,7 +77,7 @@ def _proof(request: HttpRequest, token: str, jkt: str) -> dpop.Proof | dpop.Proo
         # §7.1: the same checks as at the token endpoint, plus ath, the hash of this access token, and the
         # proof's key being the token's (compared before the signature is verified and the jti spent).
         outcome: dpop.Proof | dpop.ProofError = dpop.verify_proof(
-            value, method=request.method or "GET", url=url, access_token=token, jkt=jkt
+            value, method=request.method or "GET", url=url, access_token=token, jkt=jkt, ath=ath
         )
     except dpop.ProofError as exc:
         outcome = exc
@@ -105,28 +104,29 @@ def bind_to_proof(request: HttpRequest, token: str | None, result: BearerResult,
     if not dpop_scheme:
         if cnf is None:
             return result
-        return replace(
+        return refused(
             result,
-            claims={},
-            error="invalid_token",
-            scheme="DPoP",
-            description="This access token is bound to a key: send it as 'Authorization: DPoP' with a DPoP proof.",
+            "invalid_token",
+            "This access token is bound to a key: send it as 'Authorization: DPoP' with a DPoP proof.",
         )
     if not dpop.is_thumbprint(jkt):
-        return replace(
-            result,
-            claims={},
-            error="invalid_token",
-            description="Only DPoP-bound access tokens are accepted with the DPoP scheme.",
-        )
-    proof = _proof(request, token, jkt)
+        return refused(result, "invalid_token", "Only DPoP-bound access tokens are accepted with the DPoP scheme.")
+    return checked(request, token, result, jkt)
+
+
+def checked(request: HttpRequest, token: str, result: BearerResult, jkt: str, ath: str | None = None) -> BearerResult:
+    """``result`` (valid, DPoP scheme, ``token`` bound to the key of thumbprint ``jkt``) once this request's
+    proof is checked (§7.1), else the proof's error. ``ath``: the token's hash, when known already."""
+    proof = proof_for(request, token, jkt, ath)
     if isinstance(proof, dpop.ProofError):
-        return replace(result, claims={}, error=proof.error, description=proof.description)
+        return refused(result, proof.error, proof.description)
     if proof.jkt != jkt:  # §7.1: the proof's key is the key the token is bound to (verify_proof checked it)
-        return replace(
-            result,
-            claims={},
-            error=dpop.INVALID_PROOF,
-            description="The DPoP proof is not signed with the key the access token is bound to.",
+        return refused(
+            result, dpop.INVALID_PROOF, "The DPoP proof is not signed with the key the access token is bound to."
         )
     return result
+
+
+def refused(result: BearerResult, error: str, description: str) -> BearerResult:
+    """``result`` refused with the DPoP scheme's challenge (as ``dataclasses.replace``, in a fraction of its time)."""
+    return type(result)(claims={}, error=error, description=description, token_sent=result.token_sent, scheme="DPoP")

@@ -242,8 +242,9 @@ def test_cheap_checks_come_before_the_signature(client, bound, base):
 @pytest.mark.parametrize("base", BASES)
 def test_a_remembered_dpop_token_still_needs_its_own_proof_every_time(client, bound, base):
     """Once a DPoP-bound token was found valid, this process remembers it by its Authorization header (as
-    it does bearer tokens); every later request is still judged by its own proof: replayed, missing, made
-    by another key or for another URI, it is refused, and a fresh proof goes through."""
+    it does bearer tokens, with the token's key thumbprint and hash); every later request is still judged by
+    its own proof: replayed, missing, made by another key, for another URI or another token, or without the
+    token's hash, it is refused, and a fresh proof goes through."""
     from django_authflows.resource.bearer import verified
 
     key, thief = DPoPKey(), DPoPKey()
@@ -258,6 +259,7 @@ def test_a_remembered_dpop_token_still_needs_its_own_proof_every_time(client, bo
     refused(call(client, url, token, thief.proof("GET", htu, access_token=token)), "invalid_dpop_proof")
     refused(call(client, url, token, key.proof("GET", htu + "x", access_token=token)), "invalid_dpop_proof")
     refused(call(client, url, token, key.proof("GET", htu, access_token=token + "x")), "invalid_dpop_proof")
+    refused(call(client, url, token, key.proof("GET", htu)), "invalid_dpop_proof")  # no ath
     refused(call(client, url, token, key.proof("POST", htu, access_token=token)), "invalid_dpop_proof")
     assert call(client, url, token, key.proof("GET", htu, access_token=token)).status_code == HTTPStatus.OK
     response = call(client, url, token, key.proof("GET", htu, access_token=token), scheme="Bearer")
