@@ -219,3 +219,22 @@ def test_newcomer_walk_through(browser, demo):
     assert not visit.problems, "\n".join(visit.problems)
     assert time.monotonic() - started < 120
     assert os.path.exists(ARTIFACTS / "newcomer-home-phone.png")
+
+
+def test_pages_load_without_a_failed_request(browser, demo):
+    """Nothing our pages ask for fails: a 404 for /favicon.ico (which a browser asks for when a page names no
+    icon) shows up as an error in every visitor's console. The demo's pages, the server's login page and the
+    admin's (which names no icon: /favicon.ico leads to the package's icon)."""
+    context = browser.new_context()
+    page = context.new_page()
+    failures: list[str] = []
+    page.on("console", lambda message: message.type == "error" and failures.append(message.text))
+    page.on("requestfailed", lambda request: failures.append(f"failed {request.url}"))
+    page.on("response", lambda r: r.status >= 400 and failures.append(f"{r.status} {r.url}"))
+    for path in ("/", "/demo/regular/", "/demo/spa/", "/login", "/admin/login/"):
+        page.goto(demo.url + path)
+        page.wait_for_load_state("networkidle")
+    assert not failures, failures
+    icon = page.request.get(demo.url + "/favicon.ico")
+    assert icon.ok and icon.headers["content-type"].startswith("image/svg+xml"), icon.headers
+    context.close()
